@@ -1,0 +1,98 @@
+namespace OnnxMec.Graphs;
+
+/// <summary>Gradients of convolution and pooling, in the decompositions measured fastest on ORT CPU (architecture.md).</summary>
+internal static class ConvolutionRules
+{
+    public static Value?[] Conv(GradientContext c)
+    {
+        var (x, w, dy) = (c.X(0), c.X(1), c.D);
+        var k = w.Shape.Sizes;
+        var win = Window2d.From(c.Node, [k[2], k[3]]);
+        return c.Grads(
+            () => DataGradient(c.G, dy, w, win, x.Shape),
+            () => WeightGradient(c.G, x, dy, win, k),
+            () => c.G.ReduceSum(dy, [0, 2, 3]));
+    }
+
+    /// <summary>dX = ConvTranspose(dY, W) with the output padding that restores the input's size.</summary>
+    private static Value DataGradient(GraphBuilder g, Value dy, Value w, Window2d win, Shape input)
+    {
+        var outputPadding = new long[2];
+        for (int i = 0; i < 2; i++)
+        {
+            long covered = (dy.Shape[2 + i].Size - 1) * win.Strides[i] - win.Pads[i] - win.Pads[i + 2] + win.Dilations[i] * (win.Kernel[i] - 1) + 1;
+            outputPadding[i] = input[2 + i].Size - covered;
+        }
+        return g.ConvTranspose(dy, w, win, outputPadding, "dx");
+    }
+
+    /// <summary>
+    /// dW[o, c, i, j] = Σ_{n,p} dY[n, o, p] · Xpad[n, c, p·s + (i, j)·d]: one [O, N·P] × [N·P, C]
+    /// MatMul per kernel tap over a once-transposed (NHWC) input; a single MatMul for 1×1.
+    /// </summary>
+    private static Value WeightGradient(GraphBuilder g, Value x, Value dy, Window2d win, long[] k)
+    {
+        Dim rows = Dim.Product([dy.Shape[0], dy.Shape[2], dy.Shape[3]]);
+        var dyRows = g.Reshape(g.Transpose(dy, 1, 0, 2, 3), new Shape(dy.Shape[1], rows));
+        var padded = win.Pads.Any(p => p != 0)
+            ? g.Pad(x, [0, 0, win.Pads[0], win.Pads[1], 0, 0, win.Pads[2], win.Pads[3]])
+            : x;
+        var nhwc = g.Transpose(padded, 0, 2, 3, 1);
+        long oh = dy.Shape[2].Size, ow = dy.Shape[3].Size;
+        var taps = new List<Value>();
+        for (long i = 0; i < k[2]; i++)
+            for (long j = 0; j < k[3]; j++)
+            {
+                long r0 = i * win.Dilations[0], c0 = j * win.Dilations[1];
+                var tap = g.Slice(nhwc, [r0, c0], [r0 + (oh - 1) * win.Strides[0] + 1, c0 + (ow - 1) * win.Strides[1] + 1], [1, 2], [win.Strides[0], win.Strides[1]], "tap");
+                var product = g.MatMul(dyRows, g.Reshape(tap, new Shape(rows, x.Shape[1])), "dw_tap");
+                taps.Add(g.Reshape(product, new Shape(k[0], k[1], 1)));
+            }
+        return g.Reshape(g.Concat(taps, 2, "dw_taps"), Shape.Of(k), "dw");
+    }
+
+    // Each output's gradient goes back to the position its maximum came from; Indices are flat
+    // NCHW positions, so a ScatterElements(add) into a flat zero tensor is exact, overlaps included.
+    public static Value?[] MaxPool(GradientContext c)
+    {
+        var (g, x) = (c.G, c.X(0));
+        var flat = new Shape(x.Shape.ElementCount);
+        var scattered = g.ScatterElements(g.Reshape(g.ZerosLike(x), flat), g.Reshape(c.Y(1), new Shape(c.D.Shape.ElementCount)),
+            g.Reshape(c.D, new Shape(c.D.Shape.ElementCount)), 0, "add");
+        return [g.Reshape(scattered, x.Shape)];
+    }
+
+    // Every input under a window gets dY / (window count); the counts exclude padding unless
+    // count_include_pad. A ConvTranspose with a ones kernel spreads each output over its window.
+    public static Value?[] AveragePool(GradientContext c)
+    {
+        var (g, x, dy) = (c.G, c.X(0), c.D);
+        var win = Window2d.From(c.Node, c.Node.Ints("kernel_shape")!);
+        bool includePad = c.Node.Int("count_include_pad", 0) != 0;
+        long oh = dy.Shape[2].Size, ow = dy.Shape[3].Size, h = x.Shape[2].Size, w = x.Shape[3].Size;
+        var counts = new double[oh * ow];
+        for (long a = 0; a < oh; a++)
+            for (long b = 0; b < ow; b++)
+                counts[a * ow + b] = includePad
+                    ? win.Kernel[0] * win.Kernel[1]
+                    : Covered(a * win.Strides[0] - win.Pads[0], win.Kernel[0], h) * Covered(b * win.Strides[1] - win.Pads[1], win.Kernel[1], w);
+        var scaled = g.Div(dy, g.Constant(TensorData.Real(dy.DType, counts, oh, ow)));
+        Dim planes = Dim.Product([x.Shape[0], x.Shape[1]]);
+        var ones = g.Constant(TensorData.Real(dy.DType, Enumerable.Repeat(1.0, (int)(win.Kernel[0] * win.Kernel[1])).ToArray(), 1, 1, win.Kernel[0], win.Kernel[1]));
+        var perPlane = g.Reshape(scaled, new Shape(planes, 1, oh, ow));
+        var outputPadding = new long[2];
+        for (int i = 0; i < 2; i++)
+            outputPadding[i] = x.Shape[2 + i].Size - ((dy.Shape[2 + i].Size - 1) * win.Strides[i] - win.Pads[i] - win.Pads[i + 2] + win.Kernel[i]);
+        var spread = g.ConvTranspose(perPlane, ones, win, outputPadding, "dx");
+        return [g.Reshape(spread, x.Shape)];
+    }
+
+    private static long Covered(long start, long kernel, long size) => Math.Min(start + kernel, size) - Math.Max(start, 0);
+
+    public static Value?[] GlobalAveragePool(GradientContext c)
+    {
+        var x = c.X(0);
+        long area = x.Shape[2].Size * x.Shape[3].Size;
+        return [c.G.ExpandAs(c.G.Div(c.D, area), x)];
+    }
+}
