@@ -1,0 +1,3 @@
+using OnnxMec.Host.Cli;
+
+return OnnxMecCommandLine.Create().Parse(args).Invoke();
