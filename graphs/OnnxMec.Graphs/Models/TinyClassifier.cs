@@ -1,3 +1,5 @@
+using OnnxMec.Formats;
+
 namespace OnnxMec.Graphs;
 
 /// <summary>
@@ -9,18 +11,18 @@ public static class TinyClassifier
 {
     public static IReadOnlyList<ParameterSpec> Parameters(int channels, int width, int classes) =>
     [
-        new("conv1.weight", [width, channels, 3, 3], TensorRole.Param, InitScheme.KaimingNormalFanOut),
-        new("bn1.weight", [width], TensorRole.Param, InitScheme.Ones),
-        new("bn1.bias", [width], TensorRole.Param, InitScheme.Zeros),
-        new("layer1.0.conv1.weight", [width, width, 3, 3], TensorRole.Param, InitScheme.KaimingNormalFanOut),
-        new("layer1.0.bn1.weight", [width], TensorRole.Param, InitScheme.Ones),
-        new("layer1.0.bn1.bias", [width], TensorRole.Param, InitScheme.Zeros),
-        new("fc.weight", [classes, width], TensorRole.Param, InitScheme.UniformFanIn, width),
-        new("fc.bias", [classes], TensorRole.Param, InitScheme.UniformFanIn, width),
-        new("bn1.running_mean", [width], TensorRole.BnStat, InitScheme.Zeros),
-        new("bn1.running_var", [width], TensorRole.BnStat, InitScheme.Ones),
-        new("layer1.0.bn1.running_mean", [width], TensorRole.BnStat, InitScheme.Zeros),
-        new("layer1.0.bn1.running_var", [width], TensorRole.BnStat, InitScheme.Ones),
+        new("conv1.weight", [width, channels, 3, 3], TensorRole.Param, TensorInit.KaimingNormalFanOut),
+        new("bn1.weight", [width], TensorRole.Param, TensorInit.Ones),
+        new("bn1.bias", [width], TensorRole.Param, TensorInit.Zeros),
+        new("layer1.0.conv1.weight", [width, width, 3, 3], TensorRole.Param, TensorInit.KaimingNormalFanOut),
+        new("layer1.0.bn1.weight", [width], TensorRole.Param, TensorInit.Ones),
+        new("layer1.0.bn1.bias", [width], TensorRole.Param, TensorInit.Zeros),
+        new("fc.weight", [classes, width], TensorRole.Param, TensorInit.UniformFanIn, width),
+        new("fc.bias", [classes], TensorRole.Param, TensorInit.UniformFanIn, width),
+        new("bn1.running_mean", [width], TensorRole.BnStat, TensorInit.Zeros),
+        new("bn1.running_var", [width], TensorRole.BnStat, TensorInit.Ones),
+        new("layer1.0.bn1.running_mean", [width], TensorRole.BnStat, TensorInit.Zeros),
+        new("layer1.0.bn1.running_var", [width], TensorRole.BnStat, TensorInit.Ones),
     ];
 
     /// <summary>

@@ -8,5 +8,6 @@ internal static class OnnxMecCommandLine
     public static RootCommand Create() => new("OnnxMec: self-supervised pre-training with Maximum Entropy Coding on ONNX Runtime")
     {
         QuickstartCommand.Create(),
+        ArtifactsCommand.Create(),
     };
 }
