@@ -71,7 +71,13 @@ public static class SafeTensors
     {
         byte[] bytes;
         try { bytes = File.ReadAllBytes(path); }
-        catch (FileNotFoundException) { throw new InvalidDataException($"{path}: file not found"); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { throw new InvalidDataException($"{path}: file not found"); }
+        return Read(bytes, path);
+    }
+
+    /// <summary>Reads safetensors bytes; <paramref name="path"/> names their source in errors.</summary>
+    public static (IReadOnlyList<NamedTensor> Tensors, IReadOnlyDictionary<string, string> Metadata) Read(byte[] bytes, string path)
+    {
         if (bytes.Length < 8) throw new InvalidDataException($"{path}: truncated: {bytes.Length} bytes, not even the 8-byte header length");
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
         if (headerLength > (ulong)(bytes.Length - 8)) throw new InvalidDataException($"{path}: truncated or not safetensors: header length {headerLength} exceeds the file ({bytes.Length} bytes)");
