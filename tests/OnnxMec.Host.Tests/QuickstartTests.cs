@@ -1,6 +1,4 @@
-using System.CommandLine;
 using System.Text.Json;
-using OnnxMec.Host.Cli;
 using OnnxMec.Host.Quickstart;
 
 namespace OnnxMec.Host.Tests;
@@ -26,11 +24,9 @@ public class QuickstartTests
     [Test]
     public void The_quickstart_verb_prints_each_step_and_ends_with_json()
     {
-        var output = new StringWriter();
-        var parse = OnnxMecCommandLine.Create().Parse(["quickstart", "--steps", "4", "--threads", "1", "--json"]);
-        int exit = parse.Invoke(new InvocationConfiguration { Output = output, Error = output });
-        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.That(exit, Is.Zero, output.ToString());
+        var (exit, output) = CliRunner.Run("quickstart", "--steps", "4", "--threads", "1", "--json");
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(exit, Is.Zero, output);
         Assert.That(lines.Count(l => l.StartsWith("step ", StringComparison.Ordinal)), Is.EqualTo(4));
         using var json = JsonDocument.Parse(lines[^1]);
         Assert.That(json.RootElement.GetProperty("loss_last").GetDouble(), Is.LessThan(json.RootElement.GetProperty("loss_first").GetDouble()));
@@ -39,9 +35,8 @@ public class QuickstartTests
     [Test]
     public void Invalid_options_are_refused_with_a_message()
     {
-        var output = new StringWriter();
-        int exit = OnnxMecCommandLine.Create().Parse(["quickstart", "--steps", "0"]).Invoke(new InvocationConfiguration { Output = output, Error = output });
+        var (exit, output) = CliRunner.Run("quickstart", "--steps", "0");
         Assert.That(exit, Is.Not.Zero);
-        Assert.That(output.ToString(), Does.Contain("--steps must be at least 1"));
+        Assert.That(output, Does.Contain("--steps must be at least 1"));
     }
 }

@@ -41,6 +41,10 @@ public static class MecLoss
         return new MecLossOutputs(loss, codingLength, positiveCosine, spectralNorm);
     }
 
+    /// <summary>T(p, z) alone, for rows already L2-normalised: what <c>bench loss</c> times against the exact log-det.</summary>
+    public static Value TaylorTrace(GraphBuilder g, Value p, Value z, Value lambda, int order, string form) =>
+        Term(g, p, z, lambda, order, form, out _, out _);
+
     /// <summary>C = λ p̂ ẑᵀ (batch) or λ p̂ᵀ ẑ (feature); they share their nonzero eigenvalues (Eq. 4).</summary>
     private static Value Correlation(GraphBuilder g, Value p, Value z, Value lambda, string form) =>
         g.Mul(form == "batch" ? g.MatMul(p, g.Transpose(z, 1, 0)) : g.MatMul(g.Transpose(p, 1, 0), z), lambda, "c");

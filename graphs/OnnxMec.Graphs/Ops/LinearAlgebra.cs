@@ -37,6 +37,14 @@ public sealed partial class GraphBuilder
         }, hint)[0];
     }
 
+    /// <summary>Determinant of square matrices over the last two axes (no gradient rule).</summary>
+    public Value Det(Value x, string? name = null)
+    {
+        string hint = name ?? "det";
+        if (x.Rank < 2 || x.Shape[^1] != x.Shape[^2]) throw Misfit("Det", hint, $"'{x.Name}' {x.Shape} is not a (batch of) square matrices");
+        return Emit("Det", [x], [(x.DType, new Shape(x.Shape.Take(x.Rank - 2)))], hint: hint)[0];
+    }
+
     internal Shape BroadcastShapes(string opType, string hint, Shape a, Shape b)
     {
         int rank = Math.Max(a.Rank, b.Rank);

@@ -9,5 +9,6 @@ internal static class OnnxMecCommandLine
     {
         QuickstartCommand.Create(),
         ArtifactsCommand.Create(),
+        BenchCommand.Create(),
     };
 }

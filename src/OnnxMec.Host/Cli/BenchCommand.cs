@@ -1,0 +1,48 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using OnnxMec.Host.Bench;
+
+namespace OnnxMec.Host.Cli;
+
+/// <summary>`onnxmec bench …`: benchmarks that print a table (never timed tests).</summary>
+internal static class BenchCommand
+{
+    public static Command Create() => new("bench", "Benchmarks that print a table") { Loss() };
+
+    private static Command Loss()
+    {
+        var dim = new Option<int>("--dim") { Description = "Embedding dim d", DefaultValueFactory = _ => 2048 };
+        var batches = new Option<string>("--batches") { Description = "Batch sizes m, comma-separated", DefaultValueFactory = _ => "256,512,1024,2048" };
+        var orders = new Option<string>("--orders") { Description = "Taylor orders, comma-separated", DefaultValueFactory = _ => "1,2,4" };
+        var eps = new Option<double>("--eps-d2") { Description = "ε_d² (λ = 1/(m·ε_d²)); the reference's ε = 64 at d = 2048 gives 1/32", DefaultValueFactory = _ => 1.0 / 32 };
+        var repeats = new Option<int>("--repeats") { Description = "Timed runs per cell (median reported)", DefaultValueFactory = _ => 5 };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0: one per core)", DefaultValueFactory = _ => 0 };
+        var json = new Option<bool>("--json") { Description = "End with one line of JSON holding the rows" };
+        var command = new Command("loss", "Taylor-series MEC loss against the exact log-det (paper, Figure 3/6): time and relative error")
+        {
+            dim, batches, orders, eps, repeats, threads, json,
+        };
+        command.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var options = new LossBenchmarkOptions(parse.GetValue(dim), Ints(parse.GetValue(batches)!), Ints(parse.GetValue(orders)!), parse.GetValue(eps), parse.GetValue(repeats), parse.GetValue(threads));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"MEC loss: Taylor series vs exact log-det, d = {options.Dim}, ε_d² = {options.EpsD2:G4}, median of {options.Repeats} runs, {(options.Threads > 0 ? options.Threads : Environment.ProcessorCount)} threads"));
+            output.WriteLine($"| m | method | forward ms | fwd+bwd ms | rel. error | ‖C‖₂ |");
+            output.WriteLine($"|---|---|---|---|---|---|");
+            var rows = new List<LossBenchmarkRow>();
+            foreach (var row in LossBenchmark.Run(options))
+            {
+                rows.Add(row);
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {row.Batch} | {row.Method} | {row.ForwardMs:F1} | {(row.ForwardBackwardMs is { } b ? b.ToString("F1", CultureInfo.InvariantCulture) : "–")} | {row.RelativeError:E1} | {row.SpectralNorm:F3} |"));
+            }
+            if (parse.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(new { rows }));
+            return 0;
+        });
+        return command;
+    }
+
+    private static int[] Ints(string text) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+}
