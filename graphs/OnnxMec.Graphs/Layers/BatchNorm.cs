@@ -8,6 +8,9 @@ namespace OnnxMec.Graphs;
 /// </summary>
 public static class BatchNorm
 {
+    /// <summary>PyTorch's default ε.</summary>
+    public const double Epsilon = 1e-5;
+
     /// <summary>The normalised output and the updated running statistics.</summary>
     public sealed record TrainResult(Value Y, Value RunningMean, Value RunningVar);
 
@@ -16,7 +19,7 @@ public static class BatchNorm
     /// statistics as PyTorch does: r ← (1 − momentum)·r + momentum·s, with the unbiased variance.
     /// </summary>
     public static TrainResult Train(GraphBuilder g, Value x, Value? gamma, Value? beta, Value runningMean, Value runningVar,
-        double eps = 1e-5, double momentum = 0.1)
+        double eps = Epsilon, double momentum = 0.1)
     {
         long[] axes = ReducedAxes(x);
         var mean = g.ReduceMean(x, axes, keepDims: true, name: "batch_mean");
@@ -37,7 +40,7 @@ public static class BatchNorm
     }
 
     /// <summary>Evaluation mode: normalise with the running statistics.</summary>
-    public static Value Eval(GraphBuilder g, Value x, Value? gamma, Value? beta, Value runningMean, Value runningVar, double eps = 1e-5)
+    public static Value Eval(GraphBuilder g, Value x, Value? gamma, Value? beta, Value runningMean, Value runningVar, double eps = Epsilon)
     {
         var inverseStd = g.Div(g.Scalar(1, x.DType), g.Sqrt(g.Add(runningVar, eps)));
         var normalised = g.Mul(g.Sub(x, PerChannel(g, x, runningMean)), PerChannel(g, x, inverseStd), "normalised");

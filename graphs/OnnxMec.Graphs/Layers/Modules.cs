@@ -35,6 +35,58 @@ public static class Modules
         return result.Y;
     }
 
+    /// <summary>
+    /// Conv2d then BatchNorm. When exporting with folded BN the pair becomes one conv:
+    /// W' = W·s, b' = β − μ·s with s = γ / √(σ² + ε) per output channel.
+    /// </summary>
+    public static Value ConvBn(ModelWeights w, string convName, string bnName, Value x, long outChannels, long kernel,
+        long stride = 1, long pad = 0, bool zeroGamma = false)
+    {
+        if (!w.FoldBatchNorm) return BatchNorm(w, bnName, Conv2d(w, convName, x, outChannels, kernel, stride, pad), zeroGamma: zeroGamma);
+        var (scale, shift) = FoldedBatchNorm(w, bnName, outChannels, affine: true);
+        using var _ = w.Module(convName);
+        var weight = w.ValueOf("weight");
+        long perChannel = weight.Length / outChannels;
+        var folded = new float[weight.Length];
+        for (long o = 0; o < outChannels; o++)
+            for (long i = 0; i < perChannel; i++) folded[o * perChannel + i] = (float)(weight[o * perChannel + i] * scale[o]);
+        var foldedWeight = w.Folded("weight", [outChannels, x.Shape[1].Size, kernel, kernel], folded);
+        var bias = w.Folded("bias", [outChannels], shift);
+        return w.G.Conv(x, foldedWeight, bias, stride, pad);
+    }
+
+    /// <summary>Linear (no bias) then BatchNorm1d, folded the same way as <see cref="ConvBn"/> when exporting.</summary>
+    public static Value LinearBn(ModelWeights w, string linearName, string bnName, Value x, long outFeatures, bool affine = true)
+    {
+        if (!w.FoldBatchNorm) return BatchNorm(w, bnName, Linear(w, linearName, x, outFeatures, bias: false), affine);
+        var (scale, shift) = FoldedBatchNorm(w, bnName, outFeatures, affine);
+        using var _ = w.Module(linearName);
+        var weight = w.ValueOf("weight");
+        long inFeatures = x.Shape[1].Size;
+        var folded = new float[weight.Length];
+        for (long o = 0; o < outFeatures; o++)
+            for (long i = 0; i < inFeatures; i++) folded[o * inFeatures + i] = (float)(weight[o * inFeatures + i] * scale[o]);
+        return w.G.Gemm(x, w.Folded("weight", [outFeatures, inFeatures], folded), w.Folded("bias", [outFeatures], shift), transB: true);
+    }
+
+    /// <summary>The per-channel scale γ/√(σ²+ε) and shift β − μ·scale of an eval-mode BN, from its known values.</summary>
+    private static (double[] Scale, float[] Shift) FoldedBatchNorm(ModelWeights w, string bnName, long channels, bool affine)
+    {
+        using var _ = w.Module(bnName);
+        var mean = w.ValueOf("running_mean");
+        var variance = w.ValueOf("running_var");
+        var gamma = affine ? w.ValueOf("weight") : null;
+        var beta = affine ? w.ValueOf("bias") : null;
+        var scale = new double[channels];
+        var shift = new float[channels];
+        for (long c = 0; c < channels; c++)
+        {
+            scale[c] = (gamma?[c] ?? 1.0) / Math.Sqrt(variance[c] + Graphs.BatchNorm.Epsilon);
+            shift[c] = (float)((beta?[c] ?? 0.0) - mean[c] * scale[c]);
+        }
+        return (scale, shift);
+    }
+
     /// <summary>nn.Linear with PyTorch's default initialisation; weight is [out, in].</summary>
     public static Value Linear(ModelWeights w, string name, Value x, long outFeatures, bool bias = true)
     {

@@ -19,8 +19,7 @@ public static class Heads
         for (int i = 0; i < dims.Count; i++)
         {
             bool last = i == dims.Count - 1;
-            h = Modules.Linear(w, $"{3 * i}", h, dims[i], bias: false);
-            h = Modules.BatchNorm(w, $"{3 * i + 1}", h, affine: !last);
+            h = Modules.LinearBn(w, $"{3 * i}", $"{3 * i + 1}", h, dims[i], affine: !last);
             if (!last) h = g.Relu(h);
         }
         return h;
@@ -31,7 +30,7 @@ public static class Heads
     {
         using var _ = w.Module("predictor");
         long d = z.Shape[1].Size;
-        var h = w.G.Relu(Modules.BatchNorm(w, "1", Modules.Linear(w, "0", z, hidden, bias: false)));
+        var h = w.G.Relu(Modules.LinearBn(w, "0", "1", z, hidden));
         return Modules.Linear(w, "3", h, d);
     }
 }

@@ -21,12 +21,29 @@ public sealed class ModelWeights
     private readonly Dictionary<string, Value> _latestStats = new(StringComparer.Ordinal);
     private readonly List<ParameterSpec> _specs = [];
 
+    private readonly IReadOnlyDictionary<string, float[]>? _values;
+
     public ModelWeights(GraphBuilder graph, BnMode mode, string prefix = "")
     {
         G = graph;
         Mode = mode;
         Prefix = prefix;
     }
+
+    /// <summary>
+    /// Weights with known values, written into the graph as initializers: a standalone inference
+    /// model (eval-mode BN). With <paramref name="foldBatchNorm"/>, conv/linear-BN pairs become one
+    /// conv/linear with folded weights and bias.
+    /// </summary>
+    public ModelWeights(GraphBuilder graph, IReadOnlyDictionary<string, float[]> values, bool foldBatchNorm = false)
+        : this(graph, BnMode.Eval)
+    {
+        _values = values;
+        FoldBatchNorm = foldBatchNorm;
+    }
+
+    /// <summary>Conv/linear layers followed by BN are emitted as one layer with folded weights (inference export only).</summary>
+    public bool FoldBatchNorm { get; }
 
     public GraphBuilder G { get; }
     public BnMode Mode { get; }
@@ -70,6 +87,23 @@ public sealed class ModelWeights
 
     public void UpdateStat(string local, Value updated) => _latestStats[Key(local)] = updated;
 
+    /// <summary>The known value of a tensor of the current module (weights given at construction).</summary>
+    public float[] ValueOf(string local)
+    {
+        string key = Key(local);
+        if (_values is null) throw new InvalidOperationException("these weights have no values: they are graph inputs");
+        return _values.TryGetValue(key, out var v) ? v : throw new GraphBuildException($"no value for weight '{key}'");
+    }
+
+    /// <summary>A computed constant tensor (a folded weight) named by its key in the current module.</summary>
+    public Value Folded(string local, long[] shape, float[] data)
+    {
+        string key = Key(local);
+        var value = G.Initializer(Prefix + key, TensorData.Floats(data, shape));
+        _inputs[key] = value;
+        return value;
+    }
+
     /// <summary>The graph input for a key (without prefix); it must have been read while building.</summary>
     public Value Input(string key) => _inputs[key];
 
@@ -84,7 +118,15 @@ public sealed class ModelWeights
                 throw new GraphBuildException($"'{Prefix}{key}' is read as {Shape.Of(shape)} but was created as {existing.Shape}");
             return existing;
         }
-        var value = G.Input(Prefix + key, DType.Float, Shape.Of(shape));
+        Value value;
+        if (_values is null) value = G.Input(Prefix + key, DType.Float, Shape.Of(shape));
+        else
+        {
+            if (!_values.TryGetValue(key, out var data)) throw new GraphBuildException($"no value for weight '{key}' (expected [{string.Join(",", shape)}])");
+            if (data.LongLength != shape.Aggregate(1L, (a, b) => a * b))
+                throw new GraphBuildException($"weight '{key}' has {data.LongLength} values, expected [{string.Join(",", shape)}]");
+            value = G.Initializer(Prefix + key, TensorData.Floats(data, shape));
+        }
         _inputs[key] = value;
         _specs.Add(new ParameterSpec(key, shape, role, init, fanIn));
         return value;

@@ -31,9 +31,9 @@ public static class ResNet
         var (bottleneck, blocks) = Layout(c.Arch);
         var widths = Widths(c.Width);
         Value h = c.Stem == "imagenet"
-            ? Modules.Conv2d(w, "conv1", images, widths[0], 7, 2, 3)
-            : Modules.Conv2d(w, "conv1", images, widths[0], 3, 1, 1);
-        h = g.Relu(Modules.BatchNorm(w, "bn1", h));
+            ? Modules.ConvBn(w, "conv1", "bn1", images, widths[0], 7, 2, 3)
+            : Modules.ConvBn(w, "conv1", "bn1", images, widths[0], 3, 1, 1);
+        h = g.Relu(h);
         if (c.Stem == "imagenet") h = g.MaxPool(h, Window2d.Of(3, 2, 1), "maxpool").Y;
         for (int stage = 0; stage < 4; stage++)
         {
@@ -51,17 +51,17 @@ public static class ResNet
     private static Value BasicBlock(ModelWeights w, Value x, long planes, long stride, bool zeroInit)
     {
         var g = w.G;
-        var h = g.Relu(Modules.BatchNorm(w, "bn1", Modules.Conv2d(w, "conv1", x, planes, 3, stride, 1)));
-        h = Modules.BatchNorm(w, "bn2", Modules.Conv2d(w, "conv2", h, planes, 3, 1, 1), zeroGamma: zeroInit);
+        var h = g.Relu(Modules.ConvBn(w, "conv1", "bn1", x, planes, 3, stride, 1));
+        h = Modules.ConvBn(w, "conv2", "bn2", h, planes, 3, 1, 1, zeroGamma: zeroInit);
         return g.Relu(g.Add(h, Shortcut(w, x, planes, stride), "residual"));
     }
 
     private static Value Bottleneck(ModelWeights w, Value x, long planes, long stride, bool zeroInit)
     {
         var g = w.G;
-        var h = g.Relu(Modules.BatchNorm(w, "bn1", Modules.Conv2d(w, "conv1", x, planes, 1)));
-        h = g.Relu(Modules.BatchNorm(w, "bn2", Modules.Conv2d(w, "conv2", h, planes, 3, stride, 1)));
-        h = Modules.BatchNorm(w, "bn3", Modules.Conv2d(w, "conv3", h, planes * 4, 1), zeroGamma: zeroInit);
+        var h = g.Relu(Modules.ConvBn(w, "conv1", "bn1", x, planes, 1));
+        h = g.Relu(Modules.ConvBn(w, "conv2", "bn2", h, planes, 3, stride, 1));
+        h = Modules.ConvBn(w, "conv3", "bn3", h, planes * 4, 1, zeroGamma: zeroInit);
         return g.Relu(g.Add(h, Shortcut(w, x, planes * 4, stride), "residual"));
     }
 
@@ -70,6 +70,6 @@ public static class ResNet
     {
         if (stride == 1 && x.Shape[1].Size == outChannels) return x;
         using var _ = w.Module("downsample");
-        return Modules.BatchNorm(w, "1", Modules.Conv2d(w, "0", x, outChannels, 1, stride));
+        return Modules.ConvBn(w, "0", "1", x, outChannels, 1, stride);
     }
 }

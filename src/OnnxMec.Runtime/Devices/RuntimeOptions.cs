@@ -1,0 +1,16 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace OnnxMec.Runtime;
+
+/// <summary>How sessions are opened: device, threads, graph optimisation.</summary>
+public sealed record RuntimeOptions
+{
+    public DeviceKind Device { get; init; } = DeviceKind.Cpu;
+
+    /// <summary>Intra-op threads; 0 lets ONNX Runtime use one per core. Fix it for bit-reproducible runs.</summary>
+    public int Threads { get; init; }
+
+    public int CudaDeviceId { get; init; }
+
+    public GraphOptimizationLevel Optimization { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
+}

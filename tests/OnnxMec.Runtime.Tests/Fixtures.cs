@@ -1,0 +1,45 @@
+using OnnxMec.Graphs;
+
+namespace OnnxMec.Runtime.Tests;
+
+/// <summary>Shared test material: a small artifact set in a temporary folder and seeded batches.</summary>
+internal static class Fixtures
+{
+    /// <summary>A 4-channel ResNet-18 on 8×8 grey images: every graph runs in milliseconds.</summary>
+    public static ArtifactConfig TinyConfig { get; } = new()
+    {
+        Arch = "resnet18", Stem = "cifar", Width = 1.0 / 16, ImageSize = 8, Channels = 1,
+        ProjectorDims = [16, 16], PredictorHidden = 8, WeightDecay = 1e-3, ZeroInitResidual = false,
+    };
+
+    private static readonly Lazy<ArtifactSet> Tiny = new(() => ArtifactSetBuilder.Build("tiny", TinyConfig));
+
+    /// <summary>A fresh copy of the tiny set in its own folder, so tests may damage it.</summary>
+    public static string TinySetFolder()
+    {
+        string folder = Directory.CreateTempSubdirectory("onnxmec-set-").FullName;
+        Tiny.Value.WriteTo(folder);
+        return folder;
+    }
+
+    public static SessionFactory Cpu(int threads = 1) => new(new RuntimeOptions { Threads = threads });
+
+    public const int Batch = 8;
+
+    public static float[] Images(int seed, int batch = Batch, ArtifactConfig? config = null)
+    {
+        var c = config ?? TinyConfig;
+        var rng = new Random(seed);
+        return Enumerable.Range(0, batch * c.Channels * c.ImageSize * c.ImageSize).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+    }
+
+    /// <summary>Two views of one batch: the second a noisy copy of the first, as two augmentations would be.</summary>
+    public static (float[] View1, float[] View2) Views(int step)
+    {
+        var first = Images(1000 + step);
+        var noise = Images(2000 + step);
+        return (first, first.Zip(noise, (a, b) => a + 0.3f * b).ToArray());
+    }
+
+    public static StepScalars Scalars => new(0.1f, Batch, 0.99f);
+}
