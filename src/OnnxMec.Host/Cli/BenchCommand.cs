@@ -8,7 +8,29 @@ namespace OnnxMec.Host.Cli;
 /// <summary>`onnxmec bench …`: benchmarks that print a table (never timed tests).</summary>
 internal static class BenchCommand
 {
-    public static Command Create() => new("bench", "Benchmarks that print a table") { Loss() };
+    public static Command Create() => new("bench", "Benchmarks that print a table") { Loss(), Data() };
+
+    private static Command Data()
+    {
+        var jpegs = new Option<int>("--jpegs") { Description = "JPEGs to make for the ImageNet recipe", DefaultValueFactory = _ => 256 };
+        var folder = new Option<string?>("--folder") { Description = "Use this folder of JPEG/PNG images instead of made ones" };
+        var batches = new Option<int>("--small-batches") { Description = "Batches of 256 for the small recipe", DefaultValueFactory = _ => 60 };
+        var json = new Option<bool>("--json") { Description = "End with one line of JSON holding the rows" };
+        var command = new Command("data", "Loader throughput: both views of each image, ImageNet recipe from JPEGs and small recipe on Fashion-MNIST") { jpegs, folder, batches, json };
+        command.SetAction(async (parse, cancel) =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            output.WriteLine($"Two-view loader throughput ({Environment.ProcessorCount} cores); images/s counts images, each made into two views.");
+            output.WriteLine("| recipe | source | workers | images/s | per worker |");
+            output.WriteLine("|---|---|---|---|---|");
+            var rows = await DataBenchmark.Run(parse.GetValue(jpegs), parse.GetValue(batches), parse.GetValue(folder), row =>
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {row.Recipe} | {row.Source} | {row.Workers} | {row.ImagesPerSecond:F0} | {row.PerWorker:F0} |")));
+            if (parse.GetValue(json))
+                output.WriteLine(JsonSerializer.Serialize(new { rows = rows.Select(r => new { r.Recipe, r.Source, r.Workers, images_per_second = r.ImagesPerSecond, per_worker = r.PerWorker }) }));
+            return 0;
+        });
+        return command;
+    }
 
     private static Command Loss()
     {
