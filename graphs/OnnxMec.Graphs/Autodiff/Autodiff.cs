@@ -18,13 +18,13 @@ public static class Autodiff
 
         var fromWrt = new HashSet<Value>(wrt);
         foreach (var node in g.Nodes)
-            if (!node.StopsGradient && node.Inputs.Any(i => i is not null && fromWrt.Contains(i)))
+            if (!node.StopsGradient && node.DifferentiableInputs.Any(i => i is not null && fromWrt.Contains(i)))
                 foreach (var o in node.Outputs.Where(o => o.DType.IsFloating())) fromWrt.Add(o);
 
         var toLoss = new HashSet<Value> { loss };
         for (int k = g.Nodes.Count - 1; k >= 0; k--)
             if (g.Nodes[k].Outputs.Any(toLoss.Contains))
-                foreach (var i in g.Nodes[k].Inputs) if (i is not null) toLoss.Add(i);
+                foreach (var i in g.Nodes[k].DifferentiableInputs) if (i is not null) toLoss.Add(i);
 
         bool Active(Value v) => fromWrt.Contains(v) && toLoss.Contains(v);
         var contributions = new Dictionary<Value, List<Value>>();
@@ -37,20 +37,21 @@ public static class Autodiff
             {
                 var node = nodes[k];
                 if (node.StopsGradient || !node.Outputs.Any(Active)) continue;
-                var needs = node.Inputs.Select(i => i is not null && Active(i)).ToArray();
+                var inputs = node.DifferentiableInputs;
+                var needs = inputs.Select(i => i is not null && Active(i)).ToArray();
                 if (!needs.Any(n => n)) continue;
                 var outputGrads = node.Outputs.Select(o => Total(g, contributions, o)).ToArray();
                 if (outputGrads.All(d => d is null)) continue;
 
-                var rule = rules.For(node.OpType)
+                var rule = node.CustomRule ?? rules.For(node.OpType)
                     ?? throw new GraphBuildException($"{node}: no gradient rule for {node.OpType} (needed for the gradient of '{loss.Name}')");
                 Value?[] inputGrads;
-                using (g.Scope(node.Name)) inputGrads = rule(new GradientContext(g, node, outputGrads, needs));
+                using (g.Scope(node.Name)) inputGrads = rule(new GradientContext(g, node, inputs, outputGrads, needs));
 
                 for (int i = 0; i < needs.Length; i++)
                 {
                     if (!needs[i] || i >= inputGrads.Length || inputGrads[i] is not { } d) continue;
-                    var x = node.Input(i);
+                    var x = inputs[i]!;
                     if (!d.Shape.Equals(x.Shape) || d.DType != x.DType)
                         throw new GraphBuildException($"{node}: gradient rule gave {d.DType.OnnxName()}{d.Shape} for input '{x.Name}' {x.DType.OnnxName()}{x.Shape}");
                     if (!contributions.TryGetValue(x, out var list)) contributions[x] = list = [];

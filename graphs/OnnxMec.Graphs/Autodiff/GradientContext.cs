@@ -6,10 +6,13 @@ public sealed class GradientContext
     private readonly IReadOnlyList<Value?> _outputGradients;
     private readonly bool[] _needs;
 
-    internal GradientContext(GraphBuilder graph, Node node, IReadOnlyList<Value?> outputGradients, bool[] needs)
+    private readonly IReadOnlyList<Value?> _inputs;
+
+    internal GradientContext(GraphBuilder graph, Node node, IReadOnlyList<Value?> inputs, IReadOnlyList<Value?> outputGradients, bool[] needs)
     {
         G = graph;
         Node = node;
+        _inputs = inputs;
         _outputGradients = outputGradients;
         _needs = needs;
     }
@@ -18,7 +21,8 @@ public sealed class GradientContext
     public GraphBuilder G { get; }
     public Node Node { get; }
 
-    public Value X(int i) => Node.Input(i);
+    /// <summary>Input i of the node (of a custom-gradient marker: the i-th value it differentiates for).</summary>
+    public Value X(int i) => _inputs[i] ?? throw new InvalidOperationException($"{Node} has no input {i}");
     public Value Y(int i = 0) => Node.Outputs[i];
 
     /// <summary>Gradient of output i, or null where nothing downstream reached the loss.</summary>

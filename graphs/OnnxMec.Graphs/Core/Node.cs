@@ -23,6 +23,17 @@ public sealed class Node
 
     public IReadOnlyList<KeyValuePair<string, object>> Attributes => _attributes;
 
+    /// <summary>
+    /// Set on a custom-gradient marker (<see cref="GraphBuilder.CustomGradient"/>): the values the
+    /// rule differentiates with respect to, in place of <see cref="Inputs"/>, and the rule itself.
+    /// Not written to the model file.
+    /// </summary>
+    public IReadOnlyList<Value>? GradientInputs { get; internal set; }
+    internal GradientRule? CustomRule { get; set; }
+
+    /// <summary>The values autodiff follows through this node: <see cref="GradientInputs"/> where set, else <see cref="Inputs"/>.</summary>
+    public IReadOnlyList<Value?> DifferentiableInputs => GradientInputs ?? Inputs;
+
     /// <summary>Set on the stop-gradient marker: autodiff treats its output as a constant.</summary>
     public bool StopsGradient { get; internal set; }
 

@@ -66,6 +66,20 @@ public sealed partial class GraphBuilder
         return y;
     }
 
+    /// <summary>
+    /// Gives <paramref name="y"/> a hand-written gradient, as torch.autograd.Function does: the
+    /// returned value equals y, and autodiff differentiates it with respect to
+    /// <paramref name="inputs"/> by <paramref name="rule"/> (whose X(i) are those inputs) instead
+    /// of through the nodes that computed y, which should read the inputs under stop-gradient.
+    /// </summary>
+    public Value CustomGradient(Value y, IReadOnlyList<Value> inputs, GradientRule rule, string? name = null)
+    {
+        var marked = Unary("Identity", y, name ?? "custom_gradient");
+        marked.Producer!.GradientInputs = inputs;
+        marked.Producer!.CustomRule = rule;
+        return marked;
+    }
+
     public Value Cast(Value x, DType to, string? name = null) =>
         Emit("Cast", [x], [(to, x.Shape)], n => n.SetAttribute("to", (long)to), name ?? "cast")[0];
 
