@@ -1,3 +1,3 @@
 using OnnxMec.Host.Cli;
 
-return OnnxMecCommandLine.Create().Parse(args).Invoke();
+return OnnxMecCommandLine.Invoke(args);

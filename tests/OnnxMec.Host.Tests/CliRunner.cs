@@ -1,4 +1,3 @@
-using System.CommandLine;
 using OnnxMec.Host.Cli;
 
 namespace OnnxMec.Host.Tests;
@@ -9,7 +8,7 @@ internal static class CliRunner
     public static (int Exit, string Output) Run(params string[] args)
     {
         var output = new StringWriter();
-        int exit = OnnxMecCommandLine.Create().Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = output });
+        int exit = OnnxMecCommandLine.Invoke(args, output, output);
         return (exit, output.ToString());
     }
 

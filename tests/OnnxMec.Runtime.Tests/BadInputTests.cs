@@ -40,7 +40,7 @@ public class BadInputTests
     {
         string path = Path.Combine(_folder, Manifest.FileName);
         File.WriteAllText(path, File.ReadAllText(path).Replace("\"lambda_inv\"", "\"lambda_inverse\""));
-        using var session = TrainingSession.Create(ArtifactSetFolder.Open(_folder), Fixtures.Cpu());
+        using var session = MecTrainingSession.Create(ArtifactSetFolder.Open(_folder), Fixtures.Cpu());
         var (v1, v2) = Fixtures.Views(0);
         var e = Assert.Throws<InvalidDataException>(() => session.Step(v1, v2, Fixtures.Batch, Fixtures.Scalars))!;
         Assert.That(e.Message, Does.Contain("train_step.onnx").And.Contain("'lambda_inverse' is in the manifest but not in the graph").And.Contain("'lambda_inv' is in the graph but not in the manifest"));
@@ -49,7 +49,7 @@ public class BadInputTests
     [Test]
     public void A_checkpoint_with_wrong_shapes_and_dtypes_lists_every_mismatch()
     {
-        using var session = TrainingSession.Create(ArtifactSetFolder.Open(_folder), Fixtures.Cpu());
+        using var session = MecTrainingSession.Create(ArtifactSetFolder.Open(_folder), Fixtures.Cpu());
         var state = session.GetState().ToList();
         state[0] = NamedTensor.Float32(state[0].Name, [1, 2], [1, 2]);
         state[1] = NamedTensor.Int64(state[1].Name, state[1].Shape, new long[state[1].ElementCount]);
@@ -61,7 +61,7 @@ public class BadInputTests
     [Test]
     public void A_view_batch_of_the_wrong_size_is_refused()
     {
-        using var session = TrainingSession.Create(ArtifactSetFolder.Open(_folder), Fixtures.Cpu());
+        using var session = MecTrainingSession.Create(ArtifactSetFolder.Open(_folder), Fixtures.Cpu());
         Assert.That(() => session.Step(new float[10], new float[10], Fixtures.Batch, Fixtures.Scalars),
             Throws.ArgumentException.With.Message.Contains("[8,1,8,8]"));
     }

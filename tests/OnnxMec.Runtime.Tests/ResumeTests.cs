@@ -15,7 +15,7 @@ public class ResumeTests
             const int total = 12, checkpointAt = 7;
 
             var uninterrupted = new List<float>();
-            using (var session = TrainingSession.Create(set, Fixtures.Cpu(threads: 2)))
+            using (var session = MecTrainingSession.Create(set, Fixtures.Cpu(threads: 2)))
             {
                 for (int step = 0; step < total; step++)
                 {
@@ -30,7 +30,7 @@ public class ResumeTests
             Assert.That(checkpoint.Info.Step, Is.EqualTo(checkpointAt));
             Assert.That(checkpoint.Info.ArtifactHash, Is.EqualTo(set.Hash));
             var resumed = new List<float>();
-            using (var session = TrainingSession.Create(set, Fixtures.Cpu(threads: 2)))
+            using (var session = MecTrainingSession.Create(set, Fixtures.Cpu(threads: 2)))
             {
                 session.SetState(checkpoint.State, checkpoint.Path);
                 for (long step = checkpoint.Info.Step; step < total; step++)

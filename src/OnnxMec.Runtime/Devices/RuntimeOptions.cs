@@ -13,4 +13,10 @@ public sealed record RuntimeOptions
     public int CudaDeviceId { get; init; }
 
     public GraphOptimizationLevel Optimization { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
+
+    /// <summary>
+    /// Let ORT's idle intra-op threads spin waiting for work. Off by default: on a few cores the
+    /// spinning threads take CPU from the data loader's workers.
+    /// </summary>
+    public bool AllowSpinning { get; init; }
 }

@@ -44,6 +44,7 @@ public sealed class SessionFactory
             InterOpNumThreads = 1,
         };
         if (_options.Threads > 0) options.IntraOpNumThreads = _options.Threads;
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", _options.AllowSpinning ? "1" : "0");
         if (device == DeviceKind.Cuda) options.AppendExecutionProvider_CUDA(_options.CudaDeviceId);
         return options;
     }

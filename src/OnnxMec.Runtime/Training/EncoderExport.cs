@@ -10,10 +10,9 @@ namespace OnnxMec.Runtime;
 /// </summary>
 public static class EncoderExport
 {
-    public static void Write(string path, Manifest manifest, IReadOnlyList<NamedTensor> onlineWeights, bool withProjector, bool foldBatchNorm, string source)
+    public static void Write(string path, ArtifactConfig config, IReadOnlyDictionary<string, float[]> onlineWeights, bool withProjector, bool foldBatchNorm, string source)
     {
-        var weights = onlineWeights.ToDictionary(t => t.Name, t => t.AsFloat32(), StringComparer.Ordinal);
-        var model = InferenceModel.Build(manifest.Config, weights, withProjector, foldBatchNorm);
-        AtomicFile.WriteAllBytes(path, InferenceModel.ToBytes(model, source, manifest.Config));
+        var model = InferenceModel.Build(config, onlineWeights, withProjector, foldBatchNorm);
+        AtomicFile.WriteAllBytes(path, InferenceModel.ToBytes(model, source, config));
     }
 }

@@ -12,7 +12,7 @@ namespace OnnxMec.Runtime;
 /// stays in double-buffered OrtValues; the fused step reuses two prebuilt IO bindings, one per
 /// buffer parity. Graphs are opened on first use, so a run of fused steps never loads the others.
 /// </summary>
-public sealed class TrainingSession : IDisposable
+public sealed class MecTrainingSession : IDisposable
 {
     private readonly ArtifactSetFolder _set;
     private readonly SessionFactory _factory;
@@ -23,7 +23,7 @@ public sealed class TrainingSession : IDisposable
     private readonly Dictionary<string, (float[] Data, OrtValue Value)> _gradients = new(StringComparer.Ordinal);
     private readonly RunOptions _run = new();
 
-    private TrainingSession(ArtifactSetFolder set, SessionFactory factory)
+    private MecTrainingSession(ArtifactSetFolder set, SessionFactory factory)
     {
         _set = set;
         _factory = factory;
@@ -40,9 +40,9 @@ public sealed class TrainingSession : IDisposable
     /// Opens a session at the start of training: the online weights given (e.g. imported from a
     /// torchvision safetensors file) or the set's own, the target as their copy, zero momenta.
     /// </summary>
-    public static TrainingSession Create(ArtifactSetFolder set, SessionFactory factory, IReadOnlyList<NamedTensor>? onlineWeights = null, string source = "initial weights")
+    public static MecTrainingSession Create(ArtifactSetFolder set, SessionFactory factory, IReadOnlyList<NamedTensor>? onlineWeights = null, string source = "initial weights")
     {
-        var session = new TrainingSession(set, factory);
+        var session = new MecTrainingSession(set, factory);
         try
         {
             session._state.Load(InitialState.Complete(set.Manifest, onlineWeights ?? set.InitialOnlineWeights(), source), source);
@@ -115,7 +115,8 @@ public sealed class TrainingSession : IDisposable
 
     /// <summary>Writes the trained encoder as a standalone inference model (see <see cref="EncoderExport"/>).</summary>
     public void ExportModelForInferencing(string path, bool withProjector = false, bool foldBatchNorm = false) =>
-        EncoderExport.Write(path, Manifest, OnlineWeights(), withProjector, foldBatchNorm, $"artifact set '{Manifest.Name}'");
+        EncoderExport.Write(path, Manifest.Config, OnlineWeights().ToDictionary(t => t.Name, t => t.AsFloat32(), StringComparer.Ordinal),
+            withProjector, foldBatchNorm, $"artifact set '{Manifest.Name}'");
 
     private OrtValue StateValue(string name) => _state.TryGet(name, out var slot)
         ? slot.CurrentValue

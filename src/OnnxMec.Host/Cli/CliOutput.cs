@@ -1,0 +1,24 @@
+using System.Text.Json;
+
+namespace OnnxMec.Host.Cli;
+
+/// <summary>The last line every verb can print with --json: its results as one JSON object.</summary>
+internal static class CliOutput
+{
+    private static readonly JsonSerializerOptions Options = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static void Json(TextWriter output, object result) => output.WriteLine(JsonSerializer.Serialize(result, Options));
+
+    /// <summary>"Key=value" pairs from --set, keys in configuration form ("Data:Source").</summary>
+    public static Dictionary<string, string?> Settings(IEnumerable<string> pairs)
+    {
+        var result = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var pair in pairs)
+        {
+            int eq = pair.IndexOf('=');
+            if (eq <= 0) throw new ArgumentException($"--set '{pair}': expected KEY=VALUE, e.g. Data:Source=idx");
+            result[pair[..eq].Replace("__", ":", StringComparison.Ordinal)] = pair[(eq + 1)..];
+        }
+        return result;
+    }
+}

@@ -1,0 +1,69 @@
+using Microsoft.ML.OnnxRuntime;
+using OnnxMec.Graphs;
+
+namespace OnnxMec.Host.Evaluation;
+
+/// <summary>A kNN monitor's result: top-1 and top-5 accuracy of the queries, in percent.</summary>
+public readonly record struct KnnResult(double Top1, double Top5, int Bank, int Queries);
+
+/// <summary>
+/// The weighted kNN classifier of InstDisc/MoCo monitors: features L2-normalised, cosine
+/// similarity to every bank feature, the k nearest vote for their class with weight exp(sim / T).
+/// Similarities and the top-k selection run as a small ONNX graph (MatMul + TopK).
+/// </summary>
+internal static class KnnClassifier
+{
+    private const int QueryBlock = 512;
+
+    public static KnnResult Evaluate(float[] bank, int[] bankLabels, float[] queries, int[] queryLabels, int dim, int classes, int k, double temperature, int threads)
+    {
+        int bankCount = bankLabels.Length, queryCount = queryLabels.Length;
+        k = Math.Min(k, bankCount);
+        Normalise(bank, dim);
+        Normalise(queries, dim);
+        var g = new GraphBuilder("knn");
+        var q = g.Input("queries", DType.Float, new Shape(Dim.Sym("Q"), dim));
+        var b = g.Input("bank", DType.Float, Shape.Of(bankCount, dim));
+        var similarity = g.MatMul(q, g.Transpose(b, 1, 0));
+        var top = g.Emit("TopK", [similarity, g.Ints(k)], [(DType.Float, new Shape(Dim.Sym("Q"), k)), (DType.Int64, new Shape(Dim.Sym("Q"), k))], hint: "topk");
+        g.Output(top[0], "values");
+        g.Output(top[1], "indices");
+        using var options = new SessionOptions();
+        if (threads > 0) options.IntraOpNumThreads = threads;
+        using var session = new InferenceSession(ModelWriter.ToBytes(g), options);
+        using var bankValue = OrtValue.CreateTensorValueFromMemory(bank, [bankCount, dim]);
+
+        int correct1 = 0, correct5 = 0;
+        var votes = new double[classes];
+        for (int start = 0; start < queryCount; start += QueryBlock)
+        {
+            int n = Math.Min(QueryBlock, queryCount - start);
+            using var queryValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, queries.AsMemory(start * dim, n * dim), [n, dim]);
+            using var result = session.Run(new RunOptions(), ["queries", "bank"], [queryValue, bankValue], ["values", "indices"]);
+            var values = result[0].GetTensorDataAsSpan<float>();
+            var indices = result[1].GetTensorDataAsSpan<long>();
+            for (int i = 0; i < n; i++)
+            {
+                Array.Clear(votes);
+                for (int j = 0; j < k; j++) votes[bankLabels[indices[i * k + j]]] += Math.Exp(values[i * k + j] / temperature);
+                int truth = queryLabels[start + i];
+                int better = votes.Count(v => v > votes[truth]);
+                if (better == 0) correct1++;
+                if (better < 5) correct5++;
+            }
+        }
+        return new KnnResult(100.0 * correct1 / queryCount, 100.0 * correct5 / queryCount, bankCount, queryCount);
+    }
+
+    private static void Normalise(float[] rows, int dim)
+    {
+        for (int r = 0; r < rows.Length / dim; r++)
+        {
+            var row = rows.AsSpan(r * dim, dim);
+            double norm = 0;
+            foreach (float v in row) norm += v * v;
+            float scale = (float)(1 / Math.Max(Math.Sqrt(norm), 1e-12));
+            for (int i = 0; i < row.Length; i++) row[i] *= scale;
+        }
+    }
+}
