@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using OnnxMec.Formats;
+using OnnxMec.Graphs;
+using OnnxMec.Runtime;
+
+namespace OnnxMec.Host.Bench;
+
+internal sealed record StepBenchmarkOptions(string Model, int Batch, int Threads, double? Width, int Steps = 10, int Warmup = 2);
+
+/// <summary>Milliseconds per call after warm-up: median, min, max.</summary>
+internal sealed record Timing(double MedianMs, double MinMs, double MaxMs)
+{
+    public static Timing Of(List<double> ms)
+    {
+        ms.Sort();
+        return new Timing(ms[ms.Count / 2], ms[0], ms[^1]);
+    }
+}
+
+internal sealed record StepBenchmarkResult(string Set, int Batch, int Threads, long Parameters, Timing Step, Timing TrainingModel, Timing Optimizer, Timing Ema,
+    double ImagesPerSecond, double PeakRssMb, double LoadSeconds);
+
+/// <summary>
+/// Times the full MEC training step (the fused train_step graph: two views through the online and
+/// target networks, order-4 loss, backward, SGD, EMA) on seeded N(0, 1) inputs, and the split where
+/// the graphs allow it: training_model (forward + backward), optimizer_model and ema_model.
+/// </summary>
+internal static class StepBenchmark
+{
+    public static StepBenchmarkResult Run(StepBenchmarkOptions o)
+    {
+        var clock = Stopwatch.StartNew();
+        string folder = SetFolder(o);
+        var set = ArtifactSetFolder.Open(folder);
+        var factory = new SessionFactory(new RuntimeOptions { Threads = o.Threads });
+        using var session = MecTrainingSession.Create(set, factory);
+        var c = set.Manifest.Config;
+        int per = c.Channels * c.ImageSize * c.ImageSize;
+        var rng = new Random(0);
+        float Gaussian() => (float)(Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble()));
+        var view1 = Enumerable.Range(0, o.Batch * per).Select(_ => Gaussian()).ToArray();
+        var view2 = Enumerable.Range(0, o.Batch * per).Select(_ => Gaussian()).ToArray();
+        // The peer's speed settings: λ = 1/(m·ε_d²) with ε_d² = 1, SGD lr 0.03·m/256, EMA 0.996.
+        var scalars = new StepScalars(0.03f * o.Batch / 256, o.Batch, 0.996f);
+
+        session.Step(view1, view2, o.Batch, scalars);
+        double load = clock.Elapsed.TotalSeconds;
+        var step = Repeat(o, () => session.Step(view1, view2, o.Batch, scalars));
+        var training = Repeat(o, () => session.TrainStep(view1, view2, o.Batch, scalars.LambdaInv));
+        var optimizer = Repeat(o, () => session.OptimizerStep(scalars.LearningRate));
+        var ema = Repeat(o, () => session.EmaStep(scalars.EmaMomentum));
+        long parameters = set.Manifest.Tensors.Where(t => t.Role == Roles.Param).Sum(t => t.Shape.Aggregate(1L, (a, b) => a * b));
+        return new StepBenchmarkResult(set.Manifest.Name, o.Batch, o.Threads, parameters, step, training, optimizer, ema,
+            1000 * o.Batch / step.MedianMs, PeakRssMb(), load);
+    }
+
+    private static Timing Repeat(StepBenchmarkOptions o, Action action)
+    {
+        for (int i = 0; i < o.Warmup; i++) action();
+        var ms = new List<double>();
+        for (int i = 0; i < o.Steps; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            action();
+            ms.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+        return Timing.Of(ms);
+    }
+
+    /// <summary>The committed set of a preset, or one built into a temporary folder when the width is changed.</summary>
+    private static string SetFolder(StepBenchmarkOptions o)
+    {
+        if (!ArtifactPresets.All.TryGetValue(o.Model, out var preset))
+            throw new ArgumentException($"--model '{o.Model}' is not a preset ({string.Join(", ", ArtifactPresets.All.Keys)})");
+        if (o.Width is null) return Cli.RepositoryPaths.Resolve(Path.Combine("artifacts", o.Model));
+        var config = preset with { Width = o.Width.Value };
+        string name = $"{o.Model}-w{o.Width.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        string folder = Path.Combine(Path.GetTempPath(), "onnxmec-bench-sets", name);
+        ArtifactSetBuilder.Build(name, config).WriteTo(folder);
+        return folder;
+    }
+
+    /// <summary>The process's peak resident set (VmHWM), in MiB.</summary>
+    private static double PeakRssMb()
+    {
+        const string path = "/proc/self/status";
+        if (!File.Exists(path)) return Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024);
+        var line = File.ReadLines(path).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024.0;
+    }
+}
