@@ -14,9 +14,21 @@ internal static class ConvolutionRules
             () => c.G.ReduceSum(dy, [0, 2, 3]));
     }
 
-    /// <summary>dX = ConvTranspose(dY, W) with the output padding that restores the input's size.</summary>
+    /// <summary>
+    /// dX: for stride 1, a Conv of dY with W flipped and its channels swapped, padded by k − 1 − p
+    /// (ORT runs Conv faster than ConvTranspose); otherwise ConvTranspose(dY, W) with the output
+    /// padding that restores the input's size.
+    /// </summary>
     private static Value DataGradient(GraphBuilder g, Value dy, Value w, Window2d win, Shape input)
     {
+        long kh = win.Kernel[0], kw = win.Kernel[1];
+        long[] pads = [kh - 1 - win.Pads[0], kw - 1 - win.Pads[1], kh - 1 - win.Pads[2], kw - 1 - win.Pads[3]];
+        if (win.Strides.All(s => s == 1) && win.Dilations.All(d => d == 1) && pads.All(p => p >= 0))
+        {
+            var swapped = g.Transpose(w, 1, 0, 2, 3);
+            var flipped = kh * kw == 1 ? swapped : g.Slice(swapped, [-1, -1], [long.MinValue, long.MinValue], [2, 3], [-1, -1], "flip");
+            return g.Conv(dy, flipped, null, new Window2d([kh, kw], [1, 1], pads, [1, 1]), "dx");
+        }
         var outputPadding = new long[2];
         for (int i = 0; i < 2; i++)
         {

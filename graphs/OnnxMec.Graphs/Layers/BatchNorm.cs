@@ -17,52 +17,53 @@ public static class BatchNorm
     /// <summary>
     /// Training mode: normalise with the batch's mean and biased variance; update the running
     /// statistics as PyTorch does: r ← (1 − momentum)·r + momentum·s, with the unbiased variance.
-    /// The gradient is the closed form, from the forward's x̂ and 1/σ (no op-by-op backward):
-    /// dβ = Σ dy, dγ = Σ dy·x̂, dx = (γ/σ)·(dy − dβ/n − x̂·dγ/n), sums over all axes but the channel's.
+    /// Written for few passes over the activations: σ² = E[x²] − E[x]² from two reductions,
+    /// y = a·x + b with per-channel a = γ/σ, b = β − μ·a; and a closed-form gradient that never
+    /// materialises x̂: with sums over all axes but the channel's, dβ = Σ dy,
+    /// dγ = (Σ dy·x − μ·dβ)/σ, dx = a·dy − (a/n)(dβ + dγ·x̂) = a·dy + P·x + Q.
     /// </summary>
     public static TrainResult Train(GraphBuilder g, Value x, Value? gamma, Value? beta, Value runningMean, Value runningVar,
         double eps = Epsilon, double momentum = 0.1)
     {
         long[] axes = ReducedAxes(x);
         var xs = g.StopGradient(x, "x");
-        var mean = g.ReduceMean(xs, axes, keepDims: true, name: "batch_mean");
-        var centred = g.Sub(xs, mean, "centred");
-        var variance = g.ReduceMean(g.Mul(centred, centred), axes, keepDims: true, name: "batch_var");
-        var inverseStd = g.Div(g.Scalar(1, x.DType), g.Sqrt(g.Add(variance, eps)), "inv_std");
-        var normalised = g.Mul(centred, inverseStd, "normalised");
-        var gammaS = gamma is null ? null : g.StopGradient(gamma, "gamma");
-        var betaS = beta is null ? null : g.StopGradient(beta, "beta");
-        var inner = Affine(g, normalised, gammaS, betaS);
-
         var count = Dim.Product(axes.Select(a => x.Shape[(int)a]));
         var n = count.IsStatic
             ? g.Scalar(count.Size, x.DType)
             : g.Div(g.Cast(g.Size(x), x.DType), g.Scalar(x.Shape[1].Size, x.DType));
+        var mean = g.ReduceMean(xs, axes, keepDims: true, name: "batch_mean");
+        var meanSquare = g.Div(g.ReduceSumSquare(xs, axes, keepDims: true, name: "sum_sq"), n);
+        var variance = g.Max(g.Sub(meanSquare, g.Mul(mean, mean)), g.Scalar(0, x.DType), "batch_var");
+        var inverseStd = g.Div(g.Scalar(1, x.DType), g.Sqrt(g.Add(variance, eps)), "inv_std");
+        var gammaS = gamma is null ? null : g.StopGradient(gamma, "gamma");
+        var betaS = beta is null ? null : g.StopGradient(beta, "beta");
+        var scale = gammaS is null ? inverseStd : g.Mul(inverseStd, PerChannel(g, x, gammaS), "scale");
+        var shift = g.Neg(g.Mul(mean, scale));
+        if (betaS is not null) shift = g.Add(shift, PerChannel(g, x, betaS), "shift");
+        var inner = g.Add(g.Mul(xs, scale), shift);
+
         Value[] differentiable = gamma is null ? [x] : beta is null ? [x, gamma] : [x, gamma, beta];
         var y = g.CustomGradient(inner, differentiable, c =>
         {
             var dy = c.D;
-            var dBeta = g.ReduceSum(dy, axes, name: "dbeta");
-            var dGamma = g.ReduceSum(g.Mul(dy, normalised), axes, name: "dgamma");
-            // A = γ/σ per channel; dx = A·dy − (A/n)·dβ − (A/n)·dγ·x̂.
-            var a = gammaS is null ? inverseStd : g.Mul(inverseStd, PerChannel(g, x, gammaS));
-            var aOverN = g.Div(a, n);
-            var shift = g.Mul(aOverN, Keep(g, dBeta, x));
-            var slope = g.Mul(aOverN, Keep(g, dGamma, x));
-            var dx = g.Sub(g.Mul(dy, a), g.Add(g.Mul(normalised, slope), shift), "dx");
-            return gamma is null ? [dx] : beta is null ? [dx, c.Needs(1) ? dGamma : null] : [dx, c.Needs(1) ? dGamma : null, c.Needs(2) ? dBeta : null];
+            var dBeta = g.ReduceSum(dy, axes, keepDims: true, name: "dbeta");
+            var dyx = g.ReduceSum(g.Mul(dy, xs), axes, keepDims: true, name: "sum_dy_x");
+            var dGamma = g.Mul(g.Sub(dyx, g.Mul(mean, dBeta)), inverseStd, "dgamma");
+            var scaleOverN = g.Div(scale, n);
+            var p = g.Neg(g.Mul(scaleOverN, g.Mul(dGamma, inverseStd)));
+            var q = g.Mul(scaleOverN, g.Sub(g.Mul(g.Mul(dGamma, inverseStd), mean), dBeta));
+            var dx = g.Add(g.Add(g.Mul(dy, scale), g.Mul(xs, p)), q, "dx");
+            var channels = new Shape(x.Shape[1]);
+            Value? Param(int i, Value perChannel) => c.Needs(i) ? g.Reshape(perChannel, channels) : null;
+            return gamma is null ? [dx] : beta is null ? [dx, Param(1, dGamma)] : [dx, Param(1, dGamma), Param(2, dBeta)];
         }, "bn_out");
 
-        var channels = new Shape(x.Shape[1]);
-        var unbiased = g.Mul(g.Reshape(variance, channels), g.Div(n, g.Sub(n, 1.0)));
-        var newMean = Blend(g, runningMean, g.Reshape(mean, channels), momentum, "running_mean");
+        var channelShape = new Shape(x.Shape[1]);
+        var unbiased = g.Mul(g.Reshape(variance, channelShape), g.Div(n, g.Sub(n, 1.0)));
+        var newMean = Blend(g, runningMean, g.Reshape(mean, channelShape), momentum, "running_mean");
         var newVar = Blend(g, runningVar, unbiased, momentum, "running_var");
         return new TrainResult(y, newMean, newVar);
     }
-
-    /// <summary>A per-channel [C] sum shaped [1, C, 1, …] to broadcast against x.</summary>
-    private static Value Keep(GraphBuilder g, Value perChannel, Value x) =>
-        g.Reshape(perChannel, new Shape([1, perChannel.Shape[0], .. Enumerable.Repeat(Dim.Of(1), x.Rank - 2)]));
 
     /// <summary>Evaluation mode: normalise with the running statistics.</summary>
     public static Value Eval(GraphBuilder g, Value x, Value? gamma, Value? beta, Value runningMean, Value runningVar, double eps = Epsilon)
