@@ -39,7 +39,7 @@ for config in "64 1.0" "128 0.25"; do
   echo "|---|---|---|---|---|---|"
   ratios=()
   for pair in $(seq "$pairs"); do
-    run "$tmp/ours" "$root/onnxmec" bench step --model resnet18-cifar --batch "$batch" --width "$width" --threads "$threads" --json
+    run "$tmp/ours" "$root/onnxmec" bench step --model resnet18-cifar --batch "$batch" --width "$width" --threads "$threads" --fused-only --json
     run "$tmp/peer" env PEER_ALLOC=jemalloc SKIP_BUILD=1 "$peer/run.sh" speed --batch "$batch" --width "$width" --threads "$threads"
     ours=$(jq .median_ms "$tmp/ours.json")
     theirs=$(jq .step_ms_median "$tmp/peer.json")

@@ -19,3 +19,31 @@ public class BenchCommandTests
         Assert.That(errors[2], Is.LessThan(1e-3));
     }
 }
+
+public class BenchStepAndDataTests
+{
+    [Test]
+    public void Bench_step_reports_the_fused_step_the_split_and_peak_rss()
+    {
+        var (exit, output) = CliRunner.Run("bench", "step", "--model", "resnet18-mini", "--batch", "4", "--threads", "1", "--steps", "2", "--json");
+        Assert.That(exit, Is.Zero, output);
+        Assert.That(output, Does.Contain("| train_step (fused) |").And.Contain("| optimizer_model |"));
+        using var json = System.Text.Json.JsonDocument.Parse(CliRunner.LastLine(output));
+        var r = json.RootElement;
+        Assert.That(r.GetProperty("min_ms").GetDouble(), Is.Positive.And.LessThanOrEqualTo(r.GetProperty("median_ms").GetDouble()));
+        Assert.That(r.GetProperty("max_ms").GetDouble(), Is.GreaterThanOrEqualTo(r.GetProperty("median_ms").GetDouble()));
+        Assert.That(r.GetProperty("peak_rss_mb").GetDouble(), Is.Positive);
+    }
+
+    [Test]
+    public void Bench_data_reports_images_per_second_for_both_recipes()
+    {
+        string folder = Path.Combine(HostFixture.Root, "bench-jpegs");
+        var (exit, output) = CliRunner.Run("bench", "data", "--jpegs", "8", "--small-batches", "2", "--json");
+        Assert.That(exit, Is.Zero, output);
+        using var json = System.Text.Json.JsonDocument.Parse(CliRunner.LastLine(output));
+        var rows = json.RootElement.GetProperty("rows").EnumerateArray().ToList();
+        Assert.That(rows.Select(r => r.GetProperty("Recipe").GetString()).Distinct(), Is.EquivalentTo(new[] { "imagenet 224", "small 28" }));
+        Assert.That(rows.All(r => r.GetProperty("images_per_second").GetDouble() > 0), Is.True);
+    }
+}

@@ -5,7 +5,7 @@ using OnnxMec.Runtime;
 
 namespace OnnxMec.Host.Bench;
 
-internal sealed record StepBenchmarkOptions(string Model, int Batch, int Threads, double? Width, int Steps = 10, int Warmup = 2);
+internal sealed record StepBenchmarkOptions(string Model, int Batch, int Threads, double? Width, int Steps = 10, int Warmup = 2, DeviceKind Device = DeviceKind.Cpu, bool Split = true);
 
 /// <summary>Milliseconds per call after warm-up: median, min, max.</summary>
 internal sealed record Timing(double MedianMs, double MinMs, double MaxMs)
@@ -17,7 +17,7 @@ internal sealed record Timing(double MedianMs, double MinMs, double MaxMs)
     }
 }
 
-internal sealed record StepBenchmarkResult(string Set, int Batch, int Threads, long Parameters, Timing Step, Timing TrainingModel, Timing Optimizer, Timing Ema,
+internal sealed record StepBenchmarkResult(string Set, int Batch, int Threads, long Parameters, Timing Step, Timing? TrainingModel, Timing? Optimizer, Timing? Ema,
     double ImagesPerSecond, double PeakRssMb, double LoadSeconds);
 
 /// <summary>
@@ -32,7 +32,7 @@ internal static class StepBenchmark
         var clock = Stopwatch.StartNew();
         string folder = SetFolder(o);
         var set = ArtifactSetFolder.Open(folder);
-        var factory = new SessionFactory(new RuntimeOptions { Threads = o.Threads });
+        var factory = new SessionFactory(new RuntimeOptions { Threads = o.Threads, Device = o.Device });
         using var session = MecTrainingSession.Create(set, factory);
         var c = set.Manifest.Config;
         int per = c.Channels * c.ImageSize * c.ImageSize;
@@ -46,9 +46,9 @@ internal static class StepBenchmark
         session.Step(view1, view2, o.Batch, scalars);
         double load = clock.Elapsed.TotalSeconds;
         var step = Repeat(o, () => session.Step(view1, view2, o.Batch, scalars));
-        var training = Repeat(o, () => session.TrainStep(view1, view2, o.Batch, scalars.LambdaInv));
-        var optimizer = Repeat(o, () => session.OptimizerStep(scalars.LearningRate));
-        var ema = Repeat(o, () => session.EmaStep(scalars.EmaMomentum));
+        var training = o.Split ? Repeat(o, () => session.TrainStep(view1, view2, o.Batch, scalars.LambdaInv)) : null;
+        var optimizer = o.Split ? Repeat(o, () => session.OptimizerStep(scalars.LearningRate)) : null;
+        var ema = o.Split ? Repeat(o, () => session.EmaStep(scalars.EmaMomentum)) : null;
         long parameters = set.Manifest.Tensors.Where(t => t.Role == Roles.Param).Sum(t => t.Shape.Aggregate(1L, (a, b) => a * b));
         return new StepBenchmarkResult(set.Manifest.Name, o.Batch, o.Threads, parameters, step, training, optimizer, ema,
             1000 * o.Batch / step.MedianMs, PeakRssMb(), load);

@@ -17,26 +17,29 @@ internal static class BenchCommand
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0: one per core)", DefaultValueFactory = _ => 0 };
         var width = new Option<double?>("--width") { Description = "Build the preset at another width multiplier (into a temporary folder)" };
         var steps = new Option<int>("--steps") { Description = "Timed steps after 2 warm-up steps", DefaultValueFactory = _ => 10 };
+        var device = new Option<string>("--device") { Description = "cpu, cuda or auto", DefaultValueFactory = _ => "cpu" };
+        var fusedOnly = new Option<bool>("--fused-only") { Description = "Time only the fused step, not the split graphs" };
         var json = new Option<bool>("--json") { Description = "End with one line of JSON: median_ms, min_ms, max_ms, peak_rss_mb, …" };
         var command = new Command("step", "Milliseconds per full MEC training step (fused train_step), the split where the graphs allow, and peak RSS")
         {
-            model, batch, threads, width, steps, json,
+            model, batch, threads, width, steps, device, fusedOnly, json,
         };
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
-            var r = StepBenchmark.Run(new StepBenchmarkOptions(parse.GetValue(model)!, parse.GetValue(batch), parse.GetValue(threads), parse.GetValue(width), parse.GetValue(steps)));
+            var r = StepBenchmark.Run(new StepBenchmarkOptions(parse.GetValue(model)!, parse.GetValue(batch), parse.GetValue(threads), parse.GetValue(width), parse.GetValue(steps),
+                Device: Enum.Parse<Runtime.DeviceKind>(parse.GetValue(device)!, ignoreCase: true), Split: !parse.GetValue(fusedOnly)));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Set}: batch {r.Batch}, {r.Parameters:N0} online parameters, {(r.Threads > 0 ? r.Threads : Environment.ProcessorCount)} threads; first step (incl. loading) {r.LoadSeconds:F1} s"));
             output.WriteLine("| graph | median ms | min | max |");
             output.WriteLine("|---|---|---|---|");
             foreach (var (name, t) in new[] { ("train_step (fused)", r.Step), ("training_model (fwd+bwd)", r.TrainingModel), ("optimizer_model", r.Optimizer), ("ema_model", r.Ema) })
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {t.MedianMs:F1} | {t.MinMs:F1} | {t.MaxMs:F1} |"));
+                if (t is not null) output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {t.MedianMs:F1} | {t.MinMs:F1} | {t.MaxMs:F1} |"));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.ImagesPerSecond:F1} images/s; peak RSS {r.PeakRssMb:F0} MiB"));
             if (parse.GetValue(json))
                 CliOutput.Json(output, new
                 {
                     set = r.Set, batch = r.Batch, threads = r.Threads, median_ms = r.Step.MedianMs, min_ms = r.Step.MinMs, max_ms = r.Step.MaxMs,
-                    forward_backward_ms = r.TrainingModel.MedianMs, optimizer_ms = r.Optimizer.MedianMs, ema_ms = r.Ema.MedianMs,
+                    forward_backward_ms = r.TrainingModel?.MedianMs, optimizer_ms = r.Optimizer?.MedianMs, ema_ms = r.Ema?.MedianMs,
                     images_per_second = r.ImagesPerSecond, peak_rss_mb = r.PeakRssMb,
                 });
             return 0;

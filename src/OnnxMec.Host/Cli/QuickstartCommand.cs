@@ -18,15 +18,17 @@ internal static class QuickstartCommand
         var threads = new Option<int?>("--threads") { Description = "ONNX Runtime intra-op threads (0: one per core)" };
         var runDir = new Option<string?>("--run-dir") { Description = "Run folder (default: runs/quickstart-<time>)" };
         var set = new Option<string[]>("--set") { Description = "Override any setting: KEY=VALUE", AllowMultipleArgumentsPerToken = true };
+        var device = new Option<string?>("--device") { Description = "cpu (default), cuda (needs the GPU build: -p:OrtFlavor=Gpu), or auto (CUDA where it loads, else the CPU with a warning)" };
         var json = new Option<bool>("--json") { Description = "End with one line of JSON: knn_top1_init, knn_top1, seconds, run_dir" };
         var command = new Command("quickstart", "Pre-train a small ResNet with MEC on the bundled Fashion-MNIST images and show the kNN accuracy rise")
         {
-            epochs, threads, runDir, set, json,
+            epochs, threads, runDir, set, device, json,
         };
         command.SetAction(async (parse, cancel) =>
         {
             var output = parse.InvocationConfiguration.Output;
             var overrides = CliOutput.Settings(parse.GetValue(set) ?? []);
+            if (parse.GetValue(device) is { } d) overrides["Device"] = d;
             if (parse.GetValue(epochs) is { } e) overrides["Epochs"] = e.ToString(CultureInfo.InvariantCulture);
             if (parse.GetValue(threads) is { } t) overrides["Threads"] = t.ToString(CultureInfo.InvariantCulture);
             overrides["RunDir"] = parse.GetValue(runDir) ?? Path.Combine("runs", $"quickstart-{DateTime.UtcNow:yyyyMMdd-HHmmss}");

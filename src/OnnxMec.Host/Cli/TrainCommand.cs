@@ -14,12 +14,14 @@ internal static class TrainCommand
         var resume = new Option<bool>("--resume") { Description = "Continue from the newest checkpoint in the run folder (--run-dir); its config.json is used unless --config is given" };
         var runDir = new Option<string?>("--run-dir") { Description = "Run folder (default: runs/<set>-<time>)" };
         var set = new Option<string[]>("--set") { Description = "Override a setting: KEY=VALUE, e.g. --set Lr=0.3 --set Data:Source=idx", AllowMultipleArgumentsPerToken = true };
+        var device = new Option<string?>("--device") { Description = "cpu (default), cuda (needs the GPU build: -p:OrtFlavor=Gpu), or auto (CUDA where it loads, else the CPU with a warning)" };
         var json = new Option<bool>("--json") { Description = "End with one line of JSON holding the results" };
-        var command = new Command("train", "Pre-train an encoder with MEC (Ctrl+C or SIGTERM: finish the step, checkpoint, exit 0)") { config, resume, runDir, set, json };
+        var command = new Command("train", "Pre-train an encoder with MEC (Ctrl+C or SIGTERM: finish the step, checkpoint, exit 0)") { config, resume, runDir, set, device, json };
         command.SetAction(async (parse, cancel) =>
         {
             var output = parse.InvocationConfiguration.Output;
             var overrides = CliOutput.Settings(parse.GetValue(set) ?? []);
+            if (parse.GetValue(device) is { } d) overrides["Device"] = d;
             string? dir = parse.GetValue(runDir);
             if (dir is not null) overrides["RunDir"] = dir;
             string? file = parse.GetValue(config);
