@@ -52,7 +52,8 @@ public class EvalAndExportTests
             Assert.That(session.InputNames, Is.EqualTo(new[] { "images" }));
             Assert.That(session.OutputNames, Is.EqualTo(new[] { "features", "embedding" }));
             using var images = OrtValue.CreateTensorValueFromMemory(new float[3 * 28 * 28], [3, 1, 28, 28]);
-            using var result = session.Run(new RunOptions(), ["images"], [images], ["features", "embedding"]);
+            using var runOptions = new RunOptions();
+            using var result = session.Run(runOptions, ["images"], [images], ["features", "embedding"]);
             Assert.That(result[0].GetTensorTypeAndShape().Shape, Is.EqualTo(new long[] { 3, 32 }));
             Assert.That(result[1].GetTensorTypeAndShape().Shape, Is.EqualTo(new long[] { 3, 32 }));
         }

@@ -78,7 +78,8 @@ public class TrainingSessionTests
         Assert.That(plain.InputNames, Is.EqualTo(new[] { "images" }));
         Assert.That(plain.InputMetadata["images"].Dimensions[0], Is.EqualTo(-1), "dynamic batch");
         using var input = OrtValue.CreateTensorValueFromMemory(images, [5, 1, 8, 8]);
-        using var outputs = plain.Run(new RunOptions(), ["images"], [input], ["features", "embedding"]);
+        using var runOptions = new RunOptions();
+        using var outputs = plain.Run(runOptions, ["images"], [input], ["features", "embedding"]);
         // ORT folds the initializer arithmetic in its own order, so even unfolded the floats may differ in the last bits.
         double tolerance = foldBatchNorm ? 1e-4 : 1e-5;
         Assert.That(outputs[0].GetTensorDataAsSpan<float>().ToArray(), Is.EqualTo(expected.Features).Within(tolerance));

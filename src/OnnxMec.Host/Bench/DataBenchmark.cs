@@ -31,7 +31,8 @@ internal static class DataBenchmark
         var (s1, s2) = Recipes.Small(28, 1, [FashionMnist.Mean], [FashionMnist.Std]);
         foreach (int workers in cores > 1 ? new[] { 1, cores } : [1])
         {
-            var row = await Measure("imagenet 224", $"{imagenet.Count} JPEGs, 256–640 px", imagenet, i1, i2, workers, batch: 32, batches: Math.Max(1, 3 * imagenet.Count / 32));
+            int batch = Math.Min(32, imagenet.Count);
+            var row = await Measure("imagenet 224", $"{imagenet.Count} JPEGs, 256–640 px", imagenet, i1, i2, workers, batch, batches: Math.Max(1, 3 * imagenet.Count / batch));
             rows.Add(row);
             onRow(row);
         }

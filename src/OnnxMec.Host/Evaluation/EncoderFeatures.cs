@@ -42,7 +42,8 @@ internal static class EncoderFeatures
         float[] Encode(float[] images, int n)
         {
             using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, images.AsMemory(0, n * channels * size * size), [n, channels, size, size]);
-            using var output = session.Run(new RunOptions(), ["images"], [input], ["features"]);
+            using var runOptions = new RunOptions();
+            using var output = session.Run(runOptions, ["images"], [input], ["features"]);
             return output[0].GetTensorDataAsSpan<float>().ToArray();
         }
         return (Encode, session);

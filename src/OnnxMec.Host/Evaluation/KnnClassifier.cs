@@ -39,7 +39,8 @@ internal static class KnnClassifier
         {
             int n = Math.Min(QueryBlock, queryCount - start);
             using var queryValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, queries.AsMemory(start * dim, n * dim), [n, dim]);
-            using var result = session.Run(new RunOptions(), ["queries", "bank"], [queryValue, bankValue], ["values", "indices"]);
+            using var runOptions = new RunOptions();
+            using var result = session.Run(runOptions, ["queries", "bank"], [queryValue, bankValue], ["values", "indices"]);
             var values = result[0].GetTensorDataAsSpan<float>();
             var indices = result[1].GetTensorDataAsSpan<long>();
             for (int i = 0; i < n; i++)

@@ -21,6 +21,8 @@ internal static class LinearProbe
         if (threads > 0) options.IntraOpNumThreads = threads;
         using var train = new InferenceSession(ModelWriter.ToBytes(TrainingGraph(dim, classes)), options);
         using var eval = new InferenceSession(ModelWriter.ToBytes(EvalGraph(dim, classes)), options);
+        // Every RunOptions is disposed: one left to the finalizer can crash ORT while another session runs.
+        using var runOptions = new RunOptions();
 
         // nn.Linear's weight drawn N(0, 0.01) as the reference initialises fc; bias 0.
         var rng = new Random(seed);
@@ -68,7 +70,7 @@ internal static class LinearProbe
                     values.Add(OrtValue.CreateTensorValueFromMemory(data, shapes[name]));
                 }
                 var outputs = new[] { "loss" }.Concat(state.Keys.Select(k => "new." + k)).ToArray();
-                using (var result = train.Run(new RunOptions(), names, values, outputs))
+                using (var result = train.Run(runOptions, names, values, outputs))
                 {
                     loss = result[0].GetTensorDataAsSpan<float>()[0];
                     int o = 1;
@@ -87,7 +89,7 @@ internal static class LinearProbe
             evalNames.Add(key);
             evalValues.Add(OrtValue.CreateTensorValueFromMemory(state[key], shapes[key]));
         }
-        using (var scores = eval.Run(new RunOptions(), evalNames, evalValues, ["scores"]))
+        using (var scores = eval.Run(runOptions, evalNames, evalValues, ["scores"]))
         {
             var s = scores[0].GetTensorDataAsSpan<float>();
             for (int i = 0; i < m; i++)

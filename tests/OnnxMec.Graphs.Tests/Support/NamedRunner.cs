@@ -31,7 +31,8 @@ internal sealed class NamedRunner : IDisposable
         try
         {
             var outputNames = (outputs ?? _session.OutputNames).ToArray();
-            using var results = _session.Run(new RunOptions(), names, values, outputNames);
+            using var runOptions = new RunOptions();
+            using var results = _session.Run(runOptions, names, values, outputNames);
             return outputNames.Zip(results).ToDictionary(p => p.First, p => p.Second.GetTensorDataAsSpan<float>().ToArray());
         }
         finally

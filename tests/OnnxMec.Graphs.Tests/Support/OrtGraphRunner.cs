@@ -34,7 +34,8 @@ internal sealed class OrtGraphRunner : IDisposable
         try
         {
             for (int i = 0; i < inputs.Count; i++) values.Add(Tensor(_graph.Inputs[i].DType, inputs[i], shapes[i]));
-            using var results = _session.Run(new RunOptions(), _graph.Inputs.Select(v => v.Name).ToArray(), values,
+            using var runOptions = new RunOptions();
+            using var results = _session.Run(runOptions, _graph.Inputs.Select(v => v.Name).ToArray(), values,
                 _graph.Outputs.Select(v => v.Name).ToArray());
             return results.Select(ToDoubles).ToArray();
         }
