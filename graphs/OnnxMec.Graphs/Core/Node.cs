@@ -45,8 +45,6 @@ public sealed class Node
         _attributes.Add(new(name, value));
     }
 
-    public bool HasAttribute(string name) => _attributes.Any(a => a.Key == name);
-
     public long Int(string name, long fallback) =>
         _attributes.FirstOrDefault(a => a.Key == name).Value is long v ? v : fallback;
 

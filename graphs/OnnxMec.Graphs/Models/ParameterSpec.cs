@@ -16,7 +16,4 @@ public enum TensorRole
 public sealed record ParameterSpec(string Name, long[] Shape, TensorRole Role, string Init, long FanIn = 0)
 {
     public long ElementCount => Shape.Aggregate(1L, (a, b) => a * b);
-
-    /// <summary>Seeded initial values; the same seed gives the same numbers on every machine.</summary>
-    public float[] Initialise(Random rng) => TensorInit.Fill(Init, Shape, FanIn, rng);
 }

@@ -52,7 +52,6 @@ public sealed partial class GraphBuilder
     public Value Exp(Value x, string? name = null) => Unary("Exp", x, name);
     public Value Log(Value x, string? name = null) => Unary("Log", x, name);
     public Value Abs(Value x, string? name = null) => Unary("Abs", x, name);
-    public Value Reciprocal(Value x, string? name = null) => Unary("Reciprocal", x, name);
     public Value Identity(Value x, string? name = null) => Unary("Identity", x, name);
 
     /// <summary>

@@ -5,7 +5,6 @@ public sealed partial class GraphBuilder
     public Value ReduceSum(Value x, long[]? axes = null, bool keepDims = false, string? name = null) => Reduce("ReduceSum", x, axes, keepDims, name);
     public Value ReduceMean(Value x, long[]? axes = null, bool keepDims = false, string? name = null) => Reduce("ReduceMean", x, axes, keepDims, name);
     public Value ReduceSumSquare(Value x, long[]? axes = null, bool keepDims = false, string? name = null) => Reduce("ReduceSumSquare", x, axes, keepDims, name);
-    public Value ReduceMax(Value x, long[]? axes = null, bool keepDims = false, string? name = null) => Reduce("ReduceMax", x, axes, keepDims, name);
 
     /// <summary>A reduction with axes as a constant input (opset 18); no axes reduces over all of them.</summary>
     private Value Reduce(string opType, Value x, long[]? axes, bool keepDims, string? name)

@@ -30,28 +30,10 @@ public sealed class FloatImage
         if (Data.Length < size) Data = new float[size];
     }
 
-    /// <summary>Fills the image from 8-bit interleaved pixels (HWC), scaling to [0, 1].</summary>
-    public void FromInterleavedBytes(ReadOnlySpan<byte> pixels, int channels, int height, int width)
-    {
-        Reset(channels, height, width);
-        int plane = height * width;
-        for (int c = 0; c < channels; c++)
-        {
-            var dst = Data.AsSpan(c * plane, plane);
-            for (int i = 0; i < plane; i++) dst[i] = pixels[i * channels + c] * (1f / 255f);
-        }
-    }
-
     /// <summary>Fills the image from 8-bit planar pixels (CHW), scaling to [0, 1].</summary>
     public void FromPlanarBytes(ReadOnlySpan<byte> pixels, int channels, int height, int width)
     {
         Reset(channels, height, width);
         for (int i = 0; i < channels * height * width; i++) Data[i] = pixels[i] * (1f / 255f);
-    }
-
-    public void CopyFrom(FloatImage other)
-    {
-        Reset(other.Channels, other.Height, other.Width);
-        other.Data.AsSpan(0, other.Channels * other.PlaneSize).CopyTo(Data);
     }
 }
