@@ -2,27 +2,9 @@ namespace OnnxMec.Graphs;
 
 public sealed partial class GraphBuilder
 {
-    /// <summary>Numpy broadcasting of static shapes; a symbolic dimension meets only itself or 1.</summary>
-    internal Shape Broadcast(string opType, string hint, params Value[] values)
-    {
-        int rank = values.Max(v => v.Rank);
-        var dims = new Dim[rank];
-        for (int i = 0; i < rank; i++)
-        {
-            Dim result = 1;
-            foreach (var v in values)
-            {
-                int j = i - (rank - v.Rank);
-                if (j < 0) continue;
-                Dim d = v.Shape[j];
-                if (d == result || d == Dim.Of(1)) continue;
-                if (result == Dim.Of(1)) { result = d; continue; }
-                throw Misfit(opType, hint, $"cannot broadcast {string.Join(" with ", values.Select(x => $"'{x.Name}' {x.Shape}"))} (axis {i}: {result} vs {d})");
-            }
-            dims[i] = result;
-        }
-        return new Shape(dims);
-    }
+    /// <summary>Numpy broadcasting of the values' static shapes; a symbolic dimension meets only itself or 1.</summary>
+    internal Shape Broadcast(string opType, string hint, params Value[] values) =>
+        values.Skip(1).Aggregate(values[0].Shape, (shape, v) => BroadcastShapes(opType, hint, shape, v.Shape));
 
     internal void SameType(string opType, string hint, params Value[] values)
     {
