@@ -21,6 +21,13 @@ public static class ModelWriter
         foreach (var v in graph.Outputs) g.Output.Add(ValueInfo(v));
         foreach (var v in graph.Initializers) g.Initializer.Add(Tensor(v.ConstantData!, v.Name));
         foreach (var node in graph.Nodes) g.Node.Add(NodeProtoOf(node));
+        // Every intermediate's type and shape, so that a runtime rewrite (the CPU's blocked-layout
+        // convolutions) can read channel counts without running shape inference.
+        var outputs = graph.Outputs.ToHashSet();
+        foreach (var node in graph.Nodes)
+            if (node.OpType != "Constant")
+                foreach (var v in node.Outputs)
+                    if (!outputs.Contains(v)) g.ValueInfo.Add(ValueInfo(v));
 
         var model = new ModelProto
         {

@@ -5,7 +5,7 @@ using OnnxMec.Runtime;
 
 namespace OnnxMec.Host.Bench;
 
-internal sealed record StepBenchmarkOptions(string Model, int Batch, int Threads, double? Width, int Steps = 10, int Warmup = 2, DeviceKind Device = DeviceKind.Cpu, bool Split = true);
+internal sealed record StepBenchmarkOptions(string Model, int Batch, int Threads, double? Width, int Steps = 10, int Warmup = 2, DeviceKind Device = DeviceKind.Cpu, bool Split = true, string? ProfilePrefix = null, bool BlockedConv = true);
 
 /// <summary>Milliseconds per call after warm-up: median, min, max.</summary>
 internal sealed record Timing(double MedianMs, double MinMs, double MaxMs)
@@ -18,7 +18,7 @@ internal sealed record Timing(double MedianMs, double MinMs, double MaxMs)
 }
 
 internal sealed record StepBenchmarkResult(string Set, int Batch, int Threads, long Parameters, Timing Step, Timing? TrainingModel, Timing? Optimizer, Timing? Ema,
-    double ImagesPerSecond, double PeakRssMb, double LoadSeconds);
+    double ImagesPerSecond, double PeakRssMb, double LoadSeconds, IReadOnlyList<string> ProfileFiles);
 
 /// <summary>
 /// Times the full MEC training step (the fused train_step graph: two views through the online and
@@ -32,8 +32,9 @@ internal static class StepBenchmark
         var clock = Stopwatch.StartNew();
         string folder = SetFolder(o);
         var set = ArtifactSetFolder.Open(folder);
-        var factory = new SessionFactory(new RuntimeOptions { Threads = o.Threads, Device = o.Device });
-        using var session = MecTrainingSession.Create(set, factory);
+        var factory = new SessionFactory(new RuntimeOptions { Threads = o.Threads, Device = o.Device, ProfilePrefix = o.ProfilePrefix, BlockedConv = o.BlockedConv });
+        var started = DateTime.UtcNow;
+        var session = MecTrainingSession.Create(set, factory);
         var c = set.Manifest.Config;
         int per = c.Channels * c.ImageSize * c.ImageSize;
         var rng = new Random(0);
@@ -45,13 +46,28 @@ internal static class StepBenchmark
 
         session.Step(view1, view2, o.Batch, scalars);
         double load = clock.Elapsed.TotalSeconds;
-        var step = Repeat(o, () => session.Step(view1, view2, o.Batch, scalars));
-        var training = o.Split ? Repeat(o, () => session.TrainStep(view1, view2, o.Batch, scalars.LambdaInv)) : null;
-        var optimizer = o.Split ? Repeat(o, () => session.OptimizerStep(scalars.LearningRate)) : null;
-        var ema = o.Split ? Repeat(o, () => session.EmaStep(scalars.EmaMomentum)) : null;
+        Timing step;
+        Timing? training, optimizer, ema;
+        using (session)
+        {
+            step = Repeat(o, () => session.Step(view1, view2, o.Batch, scalars));
+            training = o.Split ? Repeat(o, () => session.TrainStep(view1, view2, o.Batch, scalars.LambdaInv)) : null;
+            optimizer = o.Split ? Repeat(o, () => session.OptimizerStep(scalars.LearningRate)) : null;
+            ema = o.Split ? Repeat(o, () => session.EmaStep(scalars.EmaMomentum)) : null;
+        }
+        double peak = PeakRssMb();
         long parameters = set.Manifest.Tensors.Where(t => t.Role == Roles.Param).Sum(t => t.Shape.Aggregate(1L, (a, b) => a * b));
         return new StepBenchmarkResult(set.Manifest.Name, o.Batch, o.Threads, parameters, step, training, optimizer, ema,
-            1000 * o.Batch / step.MedianMs, PeakRssMb(), load);
+            1000 * o.Batch / step.MedianMs, peak, load, ProfileFiles(o.ProfilePrefix, started));
+    }
+
+    /// <summary>The profiles ORT wrote when the sessions were disposed: prefix_timestamp.json, newer than the run's start.</summary>
+    private static IReadOnlyList<string> ProfileFiles(string? prefix, DateTime started)
+    {
+        if (prefix is null) return [];
+        string folder = Path.GetDirectoryName(Path.GetFullPath(prefix))!;
+        return Directory.EnumerateFiles(folder, Path.GetFileName(prefix) + "*.json")
+            .Where(f => File.GetLastWriteTimeUtc(f) >= started).Order(StringComparer.Ordinal).ToList();
     }
 
     private static Timing Repeat(StepBenchmarkOptions o, Action action)

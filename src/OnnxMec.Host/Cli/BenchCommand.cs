@@ -20,21 +20,25 @@ internal static class BenchCommand
         var device = new Option<string>("--device") { Description = "cpu, cuda or auto", DefaultValueFactory = _ => "cpu" };
         var fusedOnly = new Option<bool>("--fused-only") { Description = "Time only the fused step, not the split graphs" };
         var json = new Option<bool>("--json") { Description = "End with one line of JSON: median_ms, min_ms, max_ms, peak_rss_mb, …" };
+        var profile = new Option<string?>("--profile") { Description = "Write ORT's per-node profile (Chrome trace JSON) to files starting with this path, and print the time per operator type" };
+        var blocked = new Option<bool>("--blocked-conv") { Description = "On the CPU, run convolutions in ORT's blocked (NCHWc) layout; false for the plain graphs", DefaultValueFactory = _ => true };
         var command = new Command("step", "Milliseconds per full MEC training step (fused train_step), the split where the graphs allow, and peak RSS")
         {
-            model, batch, threads, width, steps, device, fusedOnly, json,
+            model, batch, threads, width, steps, device, fusedOnly, json, profile, blocked,
         };
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
             var r = StepBenchmark.Run(new StepBenchmarkOptions(parse.GetValue(model)!, parse.GetValue(batch), parse.GetValue(threads), parse.GetValue(width), parse.GetValue(steps),
-                Device: Enum.Parse<Runtime.DeviceKind>(parse.GetValue(device)!, ignoreCase: true), Split: !parse.GetValue(fusedOnly)));
+                Device: Enum.Parse<Runtime.DeviceKind>(parse.GetValue(device)!, ignoreCase: true), Split: !parse.GetValue(fusedOnly), ProfilePrefix: parse.GetValue(profile), BlockedConv: parse.GetValue(blocked)));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Set}: batch {r.Batch}, {r.Parameters:N0} online parameters, {(r.Threads > 0 ? r.Threads : Environment.ProcessorCount)} threads; first step (incl. loading) {r.LoadSeconds:F1} s"));
             output.WriteLine("| graph | median ms | min | max |");
             output.WriteLine("|---|---|---|---|");
             foreach (var (name, t) in new[] { ("train_step (fused)", r.Step), ("training_model (fwd+bwd)", r.TrainingModel), ("optimizer_model", r.Optimizer), ("ema_model", r.Ema) })
                 if (t is not null) output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {t.MedianMs:F1} | {t.MinMs:F1} | {t.MaxMs:F1} |"));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.ImagesPerSecond:F1} images/s; peak RSS {r.PeakRssMb:F0} MiB"));
+            foreach (var file in r.ProfileFiles)
+                ProfileSummary.Read(file).WriteTable(output);
             if (parse.GetValue(json))
                 CliOutput.Json(output, new
                 {

@@ -19,4 +19,17 @@ public sealed record RuntimeOptions
     /// spinning threads take CPU from the data loader's workers.
     /// </summary>
     public bool AllowSpinning { get; init; }
+
+    /// <summary>
+    /// On the CPU, run convolutions through ORT's blocked-layout (NCHWc) kernels by rewriting each
+    /// graph as it is opened (<see cref="BlockedConvRewrite"/>). On by default; off gives the plain
+    /// graphs, for comparison.
+    /// </summary>
+    public bool BlockedConv { get; init; } = true;
+
+    /// <summary>
+    /// When set, ORT writes a per-node Chrome-trace profile of every session to files starting with
+    /// this path prefix, when the session is disposed.
+    /// </summary>
+    public string? ProfilePrefix { get; init; }
 }

@@ -12,11 +12,13 @@ public sealed class SessionFactory
         "instead of the CPU package) and, on the library path, CUDA 13 (libcublas.so.13, libcublasLt.so.13, libcudart.so.13, libcurand.so.10) and cuDNN 9.";
 
     private readonly RuntimeOptions _options;
+    private readonly ILogger _logger;
 
     public SessionFactory(RuntimeOptions options, ILogger? logger = null)
     {
         _options = options;
-        Device = Resolve(options, logger ?? NullLogger.Instance);
+        _logger = logger ?? NullLogger.Instance;
+        Device = Resolve(options, _logger);
     }
 
     /// <summary>The device sessions actually run on (never Auto).</summary>
@@ -27,7 +29,11 @@ public sealed class SessionFactory
         using var options = CreateOptions(Device);
         try
         {
-            return new InferenceSession(modelPath, options);
+            if (Device != DeviceKind.Cpu || !_options.BlockedConv || BlockedConvSupport.BlockSize == 0)
+                return new InferenceSession(modelPath, options);
+            var model = BlockedConvRewrite.Rewrite(File.ReadAllBytes(modelPath), BlockedConvSupport.BlockSize, out int rewritten);
+            _logger.LogDebug("{Model}: {Count} convolutions in blocked layout (block {Block})", modelPath, rewritten, BlockedConvSupport.BlockSize);
+            return new InferenceSession(model, options);
         }
         catch (OnnxRuntimeException e)
         {
@@ -45,6 +51,12 @@ public sealed class SessionFactory
         };
         if (_options.Threads > 0) options.IntraOpNumThreads = _options.Threads;
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", _options.AllowSpinning ? "1" : "0");
+        if (_options.ProfilePrefix is { } prefix)
+        {
+            // The prefix first: setting EnableProfiling hands ORT the prefix set at that moment.
+            options.ProfileOutputPathPrefix = prefix;
+            options.EnableProfiling = true;
+        }
         if (device == DeviceKind.Cuda) options.AppendExecutionProvider_CUDA(_options.CudaDeviceId);
         return options;
     }

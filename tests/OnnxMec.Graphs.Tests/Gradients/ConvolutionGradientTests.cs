@@ -24,6 +24,11 @@ public class ConvolutionGradientTests
     public void Conv_3x3_gradient_matches_finite_differences_for_stride_2_on_an_even_size() =>
         CheckConv([1, 2, 6, 6], [2, 2, 3, 3], Window2d.Of(3, 2, 1), bias: false);
 
+    // Maps above 16×16 take the other weight-gradient orientation ([O, N·P]·[N·P, C] per tap).
+    [Test]
+    public void Conv_3x3_gradient_matches_finite_differences_on_a_map_larger_than_16x16() =>
+        CheckConv([1, 2, 17, 18], [2, 2, 3, 3], Window2d.Of(3, 1, 1), bias: true);
+
     [Test]
     public void Conv_1x1_gradient_matches_finite_differences_for_stride_1() =>
         CheckConv([2, 3, 4, 4], [5, 3, 1, 1], Window2d.Of(1), bias: true);
