@@ -42,14 +42,15 @@ internal static class ConvolutionRules
     /// dW[o, c, i, j] = Σ_{n,p} dY[n, o, p] · Xpad[n, c, p·s + (i, j)·d]: one GEMM per kernel tap
     /// over a once-transposed (NHWC) input, a single one for 1×1. The orientation is the one
     /// measured faster in ResNet-18 steps on ORT CPU (MLAS, tools: bench step --profile):
-    /// [O, N·P]·[N·P, C] when the map is larger than 16×16 (32×32 maps: 629 vs 778 ms per step),
-    /// tapᵀ·dY with dY's rows NHWC otherwise (16×16 and below: 971 vs 1187 ms). One im2col GEMM
-    /// over the concatenated taps was slower in both configurations (Concat of 9 taps).
+    /// [O, N·P]·[N·P, C] for fewer than 128 input channels (width 1.0, 64 channels: 629 vs 778 ms
+    /// per step; width 0.25, 32 channels: 104 vs 122 ms), tapᵀ·dY with dY's rows NHWC from 128 on
+    /// (width 1.0, 128–512 channels: 971 vs 1187 ms; width 0.25, 128: 55 vs 65 ms). One im2col
+    /// GEMM over the concatenated taps was slower in both configurations (Concat of 9 taps).
     /// </summary>
     private static Value WeightGradient(GraphBuilder g, Value x, Value dy, Window2d win, long[] k)
     {
         long oh = dy.Shape[2].Size, ow = dy.Shape[3].Size;
-        bool outputMajor = oh * ow > 256;
+        bool outputMajor = k[1] < 128;
         Dim rows = Dim.Product([dy.Shape[0], dy.Shape[2], dy.Shape[3]]);
         var dyRows = outputMajor
             ? g.Reshape(g.Transpose(dy, 1, 0, 2, 3), new Shape(dy.Shape[1], rows))

@@ -50,6 +50,7 @@ public sealed class SessionFactory
             InterOpNumThreads = 1,
         };
         if (_options.Threads > 0) options.IntraOpNumThreads = _options.Threads;
+        options.EnableMemoryPattern = _options.MemoryPattern;
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", _options.AllowSpinning ? "1" : "0");
         if (_options.ProfilePrefix is { } prefix)
         {
