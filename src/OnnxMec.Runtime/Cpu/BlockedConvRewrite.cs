@@ -24,7 +24,7 @@ public static class BlockedConvRewrite
         var g = model.Graph;
         var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
         foreach (var info in g.Input.Concat(g.ValueInfo).Concat(g.Output))
-            if (StaticChannels(info) is { } dims) shapes[info.Name] = dims;
+            if (DeclaredDims(info) is { } dims) shapes[info.Name] = dims;
         foreach (var init in g.Initializer) shapes[init.Name] = [.. init.Dims];
 
         var reordered = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -103,7 +103,7 @@ public static class BlockedConvRewrite
     }
 
     /// <summary>The dims of a float tensor's declared shape, -1 for symbolic ones; null when not a float tensor with a shape.</summary>
-    private static long[]? StaticChannels(ValueInfoProto info)
+    private static long[]? DeclaredDims(ValueInfoProto info)
     {
         var t = info.Type?.TensorType;
         if (t is null || t.ElemType != (int)TensorProto.Types.DataType.Float || t.Shape is null) return null;

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
+using OnnxMec.Graphs;
 
 namespace OnnxMec.Runtime;
 
@@ -56,22 +57,10 @@ public static class BlockedConvSupport
 
     private static ModelProto ProbeModel(int channels, int side)
     {
-        var g = new GraphProto { Name = "nchwc_probe" };
-        g.Input.Add(Info("X", 2, channels, side, side));
-        g.Input.Add(Info("W", channels, channels, 3, 3));
-        g.Output.Add(Info("Y", 2, channels, side, side));
-        var conv = new NodeProto { OpType = "Conv", Name = "probe", Input = { "X", "W" }, Output = { "Y" } };
-        conv.Attribute.Add(new AttributeProto { Name = "pads", Type = AttributeProto.Types.AttributeType.Ints, Ints = { 1, 1, 1, 1 } });
-        g.Node.Add(conv);
-        var model = new ModelProto { IrVersion = 8, Graph = g };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 18 });
-        return model;
-    }
-
-    private static ValueInfoProto Info(string name, params long[] dims)
-    {
-        var shape = new TensorShapeProto();
-        foreach (var d in dims) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
-        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } } };
+        var g = new GraphBuilder("nchwc_probe");
+        var x = g.Input("X", DType.Float, Shape.Of(2, channels, side, side));
+        var w = g.Input("W", DType.Float, Shape.Of(channels, channels, 3, 3));
+        g.Output(g.Conv(x, w, null, pad: 1), "Y");
+        return ModelWriter.ToModel(g);
     }
 }
