@@ -1,5 +1,5 @@
 using System.Text.Json;
-using OnnxMec.Formats;
+using OnnxMec.Contract;
 
 namespace OnnxMec.Host.Tests;
 

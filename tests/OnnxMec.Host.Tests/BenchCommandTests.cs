@@ -12,8 +12,8 @@ public class BenchCommandTests
         Assert.That(output, Does.Contain("| 32 | taylor order 4 (ORT) |").And.Contain("exact log-det (ORT Det, float32)"));
         using var json = JsonDocument.Parse(CliRunner.LastLine(output));
         var errors = json.RootElement.GetProperty("rows").EnumerateArray()
-            .Where(r => r.GetProperty("Method").GetString()!.StartsWith("taylor", StringComparison.Ordinal))
-            .Select(r => r.GetProperty("RelativeError").GetDouble()).ToList();
+            .Where(r => r.GetProperty("method").GetString()!.StartsWith("taylor", StringComparison.Ordinal))
+            .Select(r => r.GetProperty("relative_error").GetDouble()).ToList();
         Assert.That(errors, Has.Count.EqualTo(3));
         Assert.That(errors, Is.Ordered.Descending);
         Assert.That(errors[2], Is.LessThan(1e-3));
@@ -43,7 +43,7 @@ public class BenchStepAndDataTests
         Assert.That(exit, Is.Zero, output);
         using var json = System.Text.Json.JsonDocument.Parse(CliRunner.LastLine(output));
         var rows = json.RootElement.GetProperty("rows").EnumerateArray().ToList();
-        Assert.That(rows.Select(r => r.GetProperty("Recipe").GetString()).Distinct(), Is.EquivalentTo(new[] { "imagenet 224", "small 28" }));
+        Assert.That(rows.Select(r => r.GetProperty("recipe").GetString()).Distinct(), Is.EquivalentTo(new[] { "imagenet 224", "small 28" }));
         Assert.That(rows.All(r => r.GetProperty("images_per_second").GetDouble() > 0), Is.True);
     }
 }

@@ -17,7 +17,7 @@ public sealed class HostFixture
     public void BuildTinySet()
     {
         Root = Directory.CreateTempSubdirectory("onnxmec-host-").FullName;
-        var config = new Formats.ArtifactConfig
+        var config = new Contract.ArtifactConfig
         {
             Arch = "resnet18", Stem = "cifar", Width = 1.0 / 16, ImageSize = 28, Channels = 1,
             ProjectorDims = [32, 32], PredictorHidden = 16, WeightDecay = 5e-4, ZeroInitResidual = false,

@@ -84,7 +84,7 @@ public class TrainCommandTests
         {
             var options = Configuration.ConfigurationSources.Bind(Configuration.ConfigurationSources.Build(file, new Dictionary<string, string?>(),
                 Cli.CliOutput.Settings(["Seed=12"])));
-            Assert.That((options.Lr, options.Epochs, options.Seed), Is.EqualTo((0.1, 5, 12)));
+            Assert.That((options.Options.Lr, options.Options.Epochs, options.Options.Seed), Is.EqualTo((0.1, 5, 12)));
         }
         finally
         {

@@ -40,7 +40,7 @@ public class BadInputTests
     {
         string path = Path.Combine(_folder, Manifest.FileName);
         File.WriteAllText(path, File.ReadAllText(path).Replace("\"lambda_inv\"", "\"lambda_inverse\""));
-        using var session = MecTrainingSession.Create(ArtifactSetFolder.Open(_folder), Fixtures.Cpu());
+        using var session = TrainingSession.Create(ArtifactSetFolder.Open(_folder), Fixtures.Cpu());
         var (v1, v2) = Fixtures.Views(0);
         var e = Assert.Throws<InvalidDataException>(() => session.Step(v1, v2, Fixtures.Batch, Fixtures.Scalars))!;
         Assert.That(e.Message, Does.Contain("train_step.onnx").And.Contain("'lambda_inverse' is in the manifest but not in the graph").And.Contain("'lambda_inv' is in the graph but not in the manifest"));
@@ -49,7 +49,7 @@ public class BadInputTests
     [Test]
     public void A_checkpoint_with_wrong_shapes_and_dtypes_lists_every_mismatch()
     {
-        using var session = MecTrainingSession.Create(ArtifactSetFolder.Open(_folder), Fixtures.Cpu());
+        using var session = TrainingSession.Create(ArtifactSetFolder.Open(_folder), Fixtures.Cpu());
         var state = session.GetState().ToList();
         state[0] = NamedTensor.Float32(state[0].Name, [1, 2], [1, 2]);
         state[1] = NamedTensor.Int64(state[1].Name, state[1].Shape, new long[state[1].ElementCount]);
@@ -61,7 +61,7 @@ public class BadInputTests
     [Test]
     public void A_view_batch_of_the_wrong_size_is_refused()
     {
-        using var session = MecTrainingSession.Create(ArtifactSetFolder.Open(_folder), Fixtures.Cpu());
+        using var session = TrainingSession.Create(ArtifactSetFolder.Open(_folder), Fixtures.Cpu());
         Assert.That(() => session.Step(new float[10], new float[10], Fixtures.Batch, Fixtures.Scalars),
             Throws.ArgumentException.With.Message.Contains("[8,1,8,8]"));
     }
@@ -69,22 +69,22 @@ public class BadInputTests
     [Test]
     public void A_nan_loss_stops_the_run_naming_the_step_and_the_metric()
     {
-        var guard = new DivergenceGuard();
-        var (verdict, message) = guard.Check(41, new StepMetrics(float.NaN, 1, 0.5f, 0.2f));
+        var guard = new DivergenceGuard(Reported);
+        var (verdict, message) = guard.Check(41, Metrics(float.NaN, 1, 0.5f, 0.2f));
         Assert.That(verdict, Is.EqualTo(GuardVerdict.Stop));
         Assert.That(message, Does.Contain("step 41").And.Contain("loss is NaN"));
-        Assert.That(guard.Check(42, new StepMetrics(-1, float.PositiveInfinity, 0.5f, 0.2f)).Message, Does.Contain("coding_length"));
+        Assert.That(guard.Check(42, Metrics(-1, float.PositiveInfinity, 0.5f, 0.2f)).Message, Does.Contain("coding_length"));
     }
 
     [Test]
     public void A_spectral_norm_reaching_1_warns_once_or_stops_when_configured()
     {
-        var warn = new DivergenceGuard();
-        Assert.That(warn.Check(1, new StepMetrics(-1, 1, 0.5f, 0.5f)).Verdict, Is.EqualTo(GuardVerdict.Continue));
-        Assert.That(warn.Check(2, new StepMetrics(-1, 1, 0.5f, 1.2f)).Verdict, Is.EqualTo(GuardVerdict.Warn));
-        Assert.That(warn.Check(3, new StepMetrics(-1, 1, 0.5f, 1.3f)).Verdict, Is.EqualTo(GuardVerdict.Continue), "warned once");
-        var stop = new DivergenceGuard(stopOnSpectral: true);
-        var (verdict, message) = stop.Check(7, new StepMetrics(-1, 1, 0.5f, 1.0f));
+        var warn = new DivergenceGuard(Reported);
+        Assert.That(warn.Check(1, Metrics(-1, 1, 0.5f, 0.5f)).Verdict, Is.EqualTo(GuardVerdict.Continue));
+        Assert.That(warn.Check(2, Metrics(-1, 1, 0.5f, 1.2f)).Verdict, Is.EqualTo(GuardVerdict.Warn));
+        Assert.That(warn.Check(3, Metrics(-1, 1, 0.5f, 1.3f)).Verdict, Is.EqualTo(GuardVerdict.Continue), "warned once");
+        var stop = new DivergenceGuard(Reported, stopOnLimit: true);
+        var (verdict, message) = stop.Check(7, Metrics(-1, 1, 0.5f, 1.0f));
         Assert.That(verdict, Is.EqualTo(GuardVerdict.Stop));
         Assert.That(message, Does.Contain("step 7").And.Contain("no longer converges"));
     }
@@ -104,6 +104,12 @@ public class BadInputTests
         Assert.That(factory.Device, Is.EqualTo(DeviceKind.Cpu));
         Assert.That(logger.Messages, Has.Some.Contains("running on the CPU"));
     }
+
+    /// <summary>The loss and metrics the tiny set's fused step reports, with the limits its manifest declares.</summary>
+    private static IEnumerable<ManifestValue> Reported => Fixtures.TinyManifest.Graphs[ArtifactNames.TrainStep].Outputs.Where(o => Roles.IsReported(o.Role));
+
+    private static StepMetrics Metrics(float loss, float codingLength, float positiveCosine, float spectralNorm) => new(ArtifactNames.Loss,
+        new Dictionary<string, float> { ["loss"] = loss, ["coding_length"] = codingLength, ["positive_cosine"] = positiveCosine, ["spectral_norm"] = spectralNorm });
 
     private sealed class ListLogger : ILogger
     {

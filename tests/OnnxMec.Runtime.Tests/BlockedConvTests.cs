@@ -60,8 +60,8 @@ public class BlockedConvTests
             var set = ArtifactSetFolder.Open(folder);
             BlockedConvRewrite.Rewrite(File.ReadAllBytes(set.GraphPath("train_step")), BlockedConvSupport.BlockSize, out int rewritten);
             Assert.That(rewritten, Is.GreaterThan(0), "the tiny set's 16- and 32-channel stages are rewritten");
-            using var blocked = MecTrainingSession.Create(set, new SessionFactory(new RuntimeOptions { Threads = 1, BlockedConv = true }));
-            using var plain = MecTrainingSession.Create(set, new SessionFactory(new RuntimeOptions { Threads = 1, BlockedConv = false }));
+            using var blocked = TrainingSession.Create(set, new SessionFactory(new RuntimeOptions { Threads = 1, BlockedConv = true }));
+            using var plain = TrainingSession.Create(set, new SessionFactory(new RuntimeOptions { Threads = 1, BlockedConv = false }));
             // One step: forward, backward, SGD and EMA through every rewritten convolution. Only the
             // summation order differs, so the loss and the new state agree to float32 rounding (later
             // steps amplify such differences through the tiny batch's BatchNorm, so one is compared).

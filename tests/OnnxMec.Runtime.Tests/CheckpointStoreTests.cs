@@ -11,7 +11,7 @@ public class CheckpointStoreTests
     public void RemoveFolder() => Directory.Delete(_runs, recursive: true);
 
     private static CheckpointInfo Info(long step, double? score = null) =>
-        new(step, 0, "tiny", "hash", Fixtures.TinyConfig, new ScheduleOptions(), 10, new DataPosition(0, 0, 0), Score: score);
+        new(step, 0, "tiny", new string('a', 64), Fixtures.TinyConfig, new ScheduleOptions(), 10, new DataPosition(0, 0, 0), Score: score);
 
     private static IReadOnlyList<NamedTensor> State(float v) => [NamedTensor.Float32("w", [2], [v, v])];
 

@@ -1,4 +1,5 @@
 using OnnxMec.Graphs;
+using OnnxMec.Contract;
 
 namespace OnnxMec.Runtime.Tests;
 
@@ -41,5 +42,22 @@ internal static class Fixtures
         return (first, first.Zip(noise, (a, b) => a + 0.3f * b).ToArray());
     }
 
-    public static StepScalars Scalars => new(0.1f, Batch, 0.99f);
+    public static IReadOnlyDictionary<string, float> Scalars { get; } = new Dictionary<string, float>
+    {
+        [ArtifactNames.Lr] = 0.1f, [MecObjective.LambdaInv] = Batch, [ArtifactNames.EmaMomentum] = 0.99f,
+    };
+
+    /// <summary>Every scalar of a step as the trainer makes them: the run's schedules and the MEC loss's λ⁻¹ schedule (ε_d² = 1, warm-up factor 8).</summary>
+    public static Dictionary<string, float> ScalarsAt(Schedules schedules, long step)
+    {
+        var scalars = schedules.At(step);
+        var mec = new MecObjective();
+        var o = schedules.Options;
+        scalars[MecObjective.LambdaInv] = (float)mec.ScalarValue(MecObjective.LambdaInv,
+            new ScheduleContext(step, schedules.Epoch(step), o.WarmupEpochs, o.Epochs, Batch, mec.DefaultSettings));
+        return scalars;
+    }
+
+    /// <summary>The manifest of the tiny set, as the builder makes it.</summary>
+    public static Manifest TinyManifest => Tiny.Value.Manifest;
 }

@@ -10,17 +10,17 @@ public class ResumeTests
         try
         {
             var set = ArtifactSetFolder.Open(folder);
-            var schedules = new Schedules(new ScheduleOptions { BaseLearningRate = 0.2, WarmupEpochs = 1, Epochs = 4, LambdaInv = Fixtures.Batch }, stepsPerEpoch: 3);
+            var schedules = new Schedules(new ScheduleOptions { BaseLearningRate = 0.2, WarmupEpochs = 1, Epochs = 4 }, stepsPerEpoch: 3);
             var store = new CheckpointStore(runs);
             const int total = 12, checkpointAt = 7;
 
             var uninterrupted = new List<float>();
-            using (var session = MecTrainingSession.Create(set, Fixtures.Cpu(threads: 2)))
+            using (var session = TrainingSession.Create(set, Fixtures.Cpu(threads: 2)))
             {
                 for (int step = 0; step < total; step++)
                 {
                     var (v1, v2) = Fixtures.Views(step);
-                    uninterrupted.Add(session.Step(v1, v2, Fixtures.Batch, schedules.At(step)).Loss);
+                    uninterrupted.Add(session.Step(v1, v2, Fixtures.Batch, Fixtures.ScalarsAt(schedules, step)).Loss);
                     if (step + 1 == checkpointAt)
                         store.Save(session.GetState(), new CheckpointInfo(checkpointAt, 2, set.Manifest.Name, set.Hash, set.Manifest.Config, schedules.Options, 3, new DataPosition(0, 2, 1)));
                 }
@@ -30,13 +30,13 @@ public class ResumeTests
             Assert.That(checkpoint.Info.Step, Is.EqualTo(checkpointAt));
             Assert.That(checkpoint.Info.ArtifactHash, Is.EqualTo(set.Hash));
             var resumed = new List<float>();
-            using (var session = MecTrainingSession.Create(set, Fixtures.Cpu(threads: 2)))
+            using (var session = TrainingSession.Create(set, Fixtures.Cpu(threads: 2)))
             {
                 session.SetState(checkpoint.State, checkpoint.Path);
                 for (long step = checkpoint.Info.Step; step < total; step++)
                 {
                     var (v1, v2) = Fixtures.Views((int)step);
-                    resumed.Add(session.Step(v1, v2, Fixtures.Batch, schedules.At(step)).Loss);
+                    resumed.Add(session.Step(v1, v2, Fixtures.Batch, Fixtures.ScalarsAt(schedules, step)).Loss);
                 }
             }
             Assert.That(resumed, Is.EqualTo(uninterrupted.Skip(checkpointAt)), "bit-identical, not merely close");

@@ -2,7 +2,7 @@ namespace OnnxMec.Runtime.Tests;
 
 public class SchedulesTests
 {
-    private static readonly Schedules Reference = new(new ScheduleOptions { BaseLearningRate = 0.4, WarmupEpochs = 10, Epochs = 100, LambdaInv = 2 }, stepsPerEpoch: 50);
+    private static readonly Schedules Reference = new(new ScheduleOptions { BaseLearningRate = 0.4, WarmupEpochs = 10, Epochs = 100 }, stepsPerEpoch: 50);
 
     [Test]
     public void The_learning_rate_warms_up_linearly_then_follows_a_cosine_to_zero()
@@ -12,15 +12,6 @@ public class SchedulesTests
         Assert.That(Reference.LearningRate(500), Is.EqualTo(0.4).Within(1e-12));
         Assert.That(Reference.LearningRate(500 + 45 * 50), Is.EqualTo(0.2).Within(1e-12), "half-way through the cosine");
         Assert.That(Reference.LearningRate(5000), Is.EqualTo(0).Within(1e-12));
-    }
-
-    [Test]
-    public void Lambda_inv_falls_linearly_from_eight_times_its_value_over_the_warm_up()
-    {
-        Assert.That(Reference.LambdaInv(0), Is.EqualTo(16).Within(1e-12));
-        Assert.That(Reference.LambdaInv(250), Is.EqualTo(9).Within(1e-12));
-        Assert.That(Reference.LambdaInv(500), Is.EqualTo(2).Within(1e-12));
-        Assert.That(Reference.LambdaInv(4000), Is.EqualTo(2).Within(1e-12));
     }
 
     [Test]
@@ -34,15 +25,15 @@ public class SchedulesTests
     [Test]
     public void Constant_options_hold_their_values()
     {
-        var s = new Schedules(new ScheduleOptions { BaseLearningRate = 0.3, LearningRate = "constant", LambdaWarmupFactor = 1, LambdaInv = 5, EmaSchedule = "constant", EmaMomentum = 0.99 }, 10);
+        var s = new Schedules(new ScheduleOptions { BaseLearningRate = 0.3, LrSchedule = ScheduleKind.Constant, EmaSchedule = ScheduleKind.Constant, EmaMomentum = 0.99 }, 10);
         foreach (long step in new long[] { 0, 37, 999 })
-            Assert.That(s.At(step), Is.EqualTo(new StepScalars(0.3f, 5f, 0.99f)));
+            Assert.That(s.At(step), Is.EquivalentTo(new Dictionary<string, float> { [ArtifactNames.Lr] = 0.3f, [ArtifactNames.EmaMomentum] = 0.99f }));
     }
 
     [Test]
     public void Invalid_options_are_listed_together()
     {
-        var errors = new ScheduleOptions { BaseLearningRate = -1, WarmupEpochs = 200, LearningRate = "step" }.Validate();
+        var errors = new ScheduleOptions { BaseLearningRate = -1, WarmupEpochs = 200, LrSchedule = (ScheduleKind)7 }.Validate();
         Assert.That(errors, Has.Count.EqualTo(3));
     }
 }

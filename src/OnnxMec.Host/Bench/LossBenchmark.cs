@@ -1,10 +1,13 @@
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
+using OnnxMec.Contract;
+using OnnxMec.GraphEngine;
 using OnnxMec.Graphs;
+using OnnxMec.Runtime;
 
 namespace OnnxMec.Host.Bench;
 
-internal sealed record LossBenchmarkOptions(int Dim = 2048, int[]? Batches = null, int[]? Orders = null, double EpsD2 = 1.0 / 32, int Repeats = 5, int Threads = 0, int Seed = 0)
+internal sealed record LossBenchmarkOptions(int Dim = 2048, int[]? Batches = null, int[]? Orders = null, double EpsD2 = 1.0 / 32, int Repeats = 5, int Threads = 0, int Seed = 0, DeviceKind Device = DeviceKind.Cpu)
 {
     public int[] BatchSizes => Batches ?? [256, 512, 1024, 2048];
     public int[] TaylorOrders => Orders ?? [1, 2, 4];
@@ -25,6 +28,7 @@ internal static class LossBenchmark
 {
     public static IEnumerable<LossBenchmarkRow> Run(LossBenchmarkOptions o)
     {
+        var factory = new SessionFactory(new RuntimeOptions { Threads = o.Threads, Device = o.Device });
         foreach (int m in o.BatchSizes)
         {
             var (p, z) = Embeddings(m, o.Dim, o.Seed);
@@ -45,11 +49,11 @@ internal static class LossBenchmark
 
             foreach (int order in o.TaylorOrders)
             {
-                var (forwardMs, value) = Time(TaylorGraph(m, o.Dim, order, withGradient: false), inputs, o);
-                var (backwardMs, _) = Time(TaylorGraph(m, o.Dim, order, withGradient: true), inputs, o);
+                var (forwardMs, value) = Time(TaylorGraph(m, o.Dim, order, withGradient: false), inputs, o, factory);
+                var (backwardMs, _) = Time(TaylorGraph(m, o.Dim, order, withGradient: true), inputs, o, factory);
                 yield return new LossBenchmarkRow(m, $"taylor order {order} (ORT)", forwardMs, backwardMs, Error(value), sigma);
             }
-            var (detMs, det) = Time(ExactGraph(m, o.Dim), inputs, o);
+            var (detMs, det) = Time(ExactGraph(m, o.Dim), inputs, o, factory);
             yield return new LossBenchmarkRow(m, "exact log-det (ORT Det, float32)", detMs, null, Error(det), sigma);
             yield return new LossBenchmarkRow(m, "exact log-det (C# LU, float64)", csharpMs, null, 0, sigma);
         }
@@ -59,7 +63,7 @@ internal static class LossBenchmark
     {
         var g = new GraphBuilder("taylor");
         var (p, z, lambda) = Inputs(g, m, d);
-        var t = MecLoss.TaylorTrace(g, p, z, lambda, order, "batch");
+        var t = MecLoss.TaylorTrace(g, p, z, lambda, order, MecForm.Batch);
         g.Output(t, "value");
         if (withGradient) g.Output(Autodiff.Gradients(t, [p])[0], "grad_p");
         return g;
@@ -80,11 +84,9 @@ internal static class LossBenchmark
         (g.Input("p", DType.Float, Shape.Of(m, d)), g.Input("z", DType.Float, Shape.Of(m, d)), g.Input("lambda", DType.Float, Shape.Scalar));
 
     /// <summary>Median milliseconds of one session run over the repeats after a warm-up, and the value it gave.</summary>
-    private static (double Ms, double Value) Time(GraphBuilder graph, OrtValue[] inputs, LossBenchmarkOptions o)
+    private static (double Ms, double Value) Time(GraphBuilder graph, OrtValue[] inputs, LossBenchmarkOptions o, SessionFactory factory)
     {
-        using var options = new SessionOptions();
-        if (o.Threads > 0) options.IntraOpNumThreads = o.Threads;
-        using var session = new InferenceSession(ModelWriter.ToBytes(graph), options);
+        using var session = factory.Open(ModelWriter.ToBytes(graph), $"the {graph.Name} graph");
         using var run = new RunOptions();
         string[] names = ["p", "z", "lambda"];
         var outputs = graph.Outputs.Select(v => v.Name).ToArray();
@@ -106,7 +108,7 @@ internal static class LossBenchmark
     private static (float[] P, float[] Z) Embeddings(int m, int d, int seed)
     {
         var rng = new Random(seed);
-        double Gaussian() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+        double Gaussian() => rng.NextGaussian();
         var p = new float[m * d];
         var z = new float[m * d];
         for (int i = 0; i < m; i++)

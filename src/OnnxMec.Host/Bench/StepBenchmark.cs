@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using OnnxMec.Formats;
+using OnnxMec.Contract;
 using OnnxMec.Graphs;
 using OnnxMec.Runtime;
 
@@ -32,17 +32,21 @@ internal static class StepBenchmark
         var clock = Stopwatch.StartNew();
         string folder = SetFolder(o);
         var set = ArtifactSetFolder.Open(folder);
+        if (o.ProfilePrefix is { } prefix && Path.GetDirectoryName(Path.GetFullPath(prefix)) is { } profileFolder) Directory.CreateDirectory(profileFolder);
         var factory = new SessionFactory(new RuntimeOptions { Threads = o.Threads, Device = o.Device, ProfilePrefix = o.ProfilePrefix, BlockedConv = o.BlockedConv });
         var started = DateTime.UtcNow;
-        var session = MecTrainingSession.Create(set, factory);
+        var session = TrainingSession.Create(set, factory);
         var c = set.Manifest.Config;
         int per = c.Channels * c.ImageSize * c.ImageSize;
         var rng = new Random(0);
-        float Gaussian() => (float)(Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble()));
-        var view1 = Enumerable.Range(0, o.Batch * per).Select(_ => Gaussian()).ToArray();
-        var view2 = Enumerable.Range(0, o.Batch * per).Select(_ => Gaussian()).ToArray();
-        // The peer's speed settings: λ = 1/(m·ε_d²) with ε_d² = 1, SGD lr 0.03·m/256, EMA 0.996.
-        var scalars = new StepScalars(0.03f * o.Batch / 256, o.Batch, 0.996f);
+        var view1 = Enumerable.Range(0, o.Batch * per).Select(_ => (float)rng.NextGaussian()).ToArray();
+        var view2 = Enumerable.Range(0, o.Batch * per).Select(_ => (float)rng.NextGaussian()).ToArray();
+        // The peer's speed settings: λ = 1/(m·ε_d²) with ε_d² = 1, SGD lr 0.03·m/256, EMA 0.996; a loss
+        // scalar other than MEC's λ⁻¹ gets 1.
+        var scalars = session.ScalarInputs().ToDictionary(i => i.Name, _ => 1f, StringComparer.Ordinal);
+        scalars[ArtifactNames.Lr] = 0.03f * o.Batch / 256;
+        scalars[ArtifactNames.EmaMomentum] = 0.996f;
+        if (scalars.ContainsKey(MecObjective.LambdaInv)) scalars[MecObjective.LambdaInv] = o.Batch;
 
         session.Step(view1, view2, o.Batch, scalars);
         double load = clock.Elapsed.TotalSeconds;
@@ -51,13 +55,13 @@ internal static class StepBenchmark
         using (session)
         {
             step = Repeat(o, () => session.Step(view1, view2, o.Batch, scalars));
-            training = o.Split ? Repeat(o, () => session.TrainStep(view1, view2, o.Batch, scalars.LambdaInv)) : null;
-            optimizer = o.Split ? Repeat(o, () => session.OptimizerStep(scalars.LearningRate)) : null;
-            ema = o.Split ? Repeat(o, () => session.EmaStep(scalars.EmaMomentum)) : null;
+            training = o.Split ? Repeat(o, () => session.TrainStep(view1, view2, o.Batch, scalars)) : null;
+            optimizer = o.Split ? Repeat(o, () => session.OptimizerStep(scalars)) : null;
+            ema = o.Split ? Repeat(o, () => session.EmaStep(scalars)) : null;
         }
         double peak = PeakRssMb();
         long parameters = set.Manifest.Tensors.Where(t => t.Role == Roles.Param).Sum(t => t.Shape.Aggregate(1L, (a, b) => a * b));
-        return new StepBenchmarkResult(set.Manifest.Name, o.Batch, o.Threads, parameters, step, training, optimizer, ema,
+        return new StepBenchmarkResult(set.Manifest.Name, o.Batch, o.Threads > 0 ? o.Threads : Environment.ProcessorCount, parameters, step, training, optimizer, ema,
             1000 * o.Batch / step.MedianMs, peak, load, ProfileFiles(o.ProfilePrefix, started));
     }
 

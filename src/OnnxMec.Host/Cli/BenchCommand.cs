@@ -30,8 +30,8 @@ internal static class BenchCommand
         {
             var output = parse.InvocationConfiguration.Output;
             var r = StepBenchmark.Run(new StepBenchmarkOptions(parse.GetValue(model)!, parse.GetValue(batch), parse.GetValue(threads), parse.GetValue(width), parse.GetValue(steps),
-                Device: Enum.Parse<Runtime.DeviceKind>(parse.GetValue(device)!, ignoreCase: true), Split: !parse.GetValue(fusedOnly), ProfilePrefix: parse.GetValue(profile), BlockedConv: parse.GetValue(blocked)));
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Set}: batch {r.Batch}, {r.Parameters:N0} online parameters, {(r.Threads > 0 ? r.Threads : Environment.ProcessorCount)} threads; first step (incl. loading) {r.LoadSeconds:F1} s"));
+                Device: CliOutput.Device(parse.GetValue(device)!), Split: !parse.GetValue(fusedOnly), ProfilePrefix: parse.GetValue(profile), BlockedConv: parse.GetValue(blocked)));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Set}: batch {r.Batch}, {r.Parameters:N0} online parameters, {r.Threads} threads; first step (incl. loading) {r.LoadSeconds:F1} s"));
             output.WriteLine("| graph | median ms | min | max |");
             output.WriteLine("|---|---|---|---|");
             foreach (var (name, t) in new[] { ("train_step (fused)", r.Step), ("training_model (fwd+bwd)", r.TrainingModel), ("optimizer_model", r.Optimizer), ("ema_model", r.Ema) })
@@ -66,8 +66,7 @@ internal static class BenchCommand
             output.WriteLine("|---|---|---|---|---|");
             var rows = await DataBenchmark.Run(parse.GetValue(jpegs), parse.GetValue(batches), parse.GetValue(folder), row =>
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {row.Recipe} | {row.Source} | {row.Workers} | {row.ImagesPerSecond:F0} | {row.PerWorker:F0} |")));
-            if (parse.GetValue(json))
-                output.WriteLine(JsonSerializer.Serialize(new { rows = rows.Select(r => new { r.Recipe, r.Source, r.Workers, images_per_second = r.ImagesPerSecond, per_worker = r.PerWorker }) }));
+            if (parse.GetValue(json)) CliOutput.Json(output, new { rows });
             return 0;
         });
         return command;
@@ -81,15 +80,17 @@ internal static class BenchCommand
         var eps = new Option<double>("--eps-d2") { Description = "ε_d² (λ = 1/(m·ε_d²)); the reference's ε = 64 at d = 2048 gives 1/32", DefaultValueFactory = _ => 1.0 / 32 };
         var repeats = new Option<int>("--repeats") { Description = "Timed runs per cell (median reported)", DefaultValueFactory = _ => 5 };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0: one per core)", DefaultValueFactory = _ => 0 };
+        var device = new Option<string>("--device") { Description = "cpu, cuda or auto", DefaultValueFactory = _ => "cpu" };
         var json = new Option<bool>("--json") { Description = "End with one line of JSON holding the rows" };
         var command = new Command("loss", "Taylor-series MEC loss against the exact log-det (paper, Figure 3/6): time and relative error")
         {
-            dim, batches, orders, eps, repeats, threads, json,
+            dim, batches, orders, eps, repeats, threads, device, json,
         };
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
-            var options = new LossBenchmarkOptions(parse.GetValue(dim), Ints(parse.GetValue(batches)!), Ints(parse.GetValue(orders)!), parse.GetValue(eps), parse.GetValue(repeats), parse.GetValue(threads));
+            var options = new LossBenchmarkOptions(parse.GetValue(dim), Ints(parse.GetValue(batches)!), Ints(parse.GetValue(orders)!), parse.GetValue(eps), parse.GetValue(repeats), parse.GetValue(threads),
+                Device: CliOutput.Device(parse.GetValue(device)!));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"MEC loss: Taylor series vs exact log-det, d = {options.Dim}, ε_d² = {options.EpsD2:G4}, median of {options.Repeats} runs, {(options.Threads > 0 ? options.Threads : Environment.ProcessorCount)} threads"));
             output.WriteLine($"| m | method | forward ms | fwd+bwd ms | rel. error | ‖C‖₂ |");
             output.WriteLine($"|---|---|---|---|---|---|");
@@ -100,12 +101,13 @@ internal static class BenchCommand
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"| {row.Batch} | {row.Method} | {row.ForwardMs:F1} | {(row.ForwardBackwardMs is { } b ? b.ToString("F1", CultureInfo.InvariantCulture) : "–")} | {row.RelativeError:E1} | {row.SpectralNorm:F3} |"));
             }
-            if (parse.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(new { rows }));
+            if (parse.GetValue(json)) CliOutput.Json(output, new { threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount, rows });
             return 0;
         });
         return command;
     }
 
     private static int[] Ints(string text) =>
-        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v > 0 ? v : throw new ArgumentException($"'{s}' in '{text}' is not a positive whole number")).ToArray();
 }

@@ -1,11 +1,18 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using OnnxMec.Runtime;
 
 namespace OnnxMec.Host.Cli;
 
-/// <summary>The last line every verb can print with --json: its results as one JSON object.</summary>
+/// <summary>The last line every verb can print with --json (its results as one JSON object, snake_case keys), and shared option parsing.</summary>
 internal static class CliOutput
 {
-    private static readonly JsonSerializerOptions Options = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = null,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     public static void Json(TextWriter output, object result) => output.WriteLine(JsonSerializer.Serialize(result, Options));
 
@@ -21,4 +28,13 @@ internal static class CliOutput
         }
         return result;
     }
+
+    /// <summary>--device: cpu, cuda or auto.</summary>
+    public static DeviceKind Device(string name) => name switch
+    {
+        "cpu" => DeviceKind.Cpu,
+        "cuda" => DeviceKind.Cuda,
+        "auto" => DeviceKind.Auto,
+        _ => throw new ArgumentException($"--device: '{name}' is not cpu, cuda or auto"),
+    };
 }

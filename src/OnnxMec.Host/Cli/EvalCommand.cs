@@ -1,49 +1,63 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Diagnostics;
+using System.Globalization;
 using OnnxMec.Host.Configuration;
 using OnnxMec.Host.Evaluation;
+using OnnxMec.Runtime;
 
 namespace OnnxMec.Host.Cli;
 
 /// <summary>`onnxmec eval knn|linear`: evaluate a checkpoint or an exported encoder on labelled data.</summary>
 internal static class EvalCommand
 {
+    /// <summary>Fewer SGD steps than this and a linear probe's accuracy says little; the user is told so.</summary>
+    private const int FewProbeSteps = 100;
+
     public static Command Create() => new("eval", "Evaluate a trained encoder") { Knn(), Linear() };
 
-    private static (Option<string?> Checkpoint, Option<string?> Encoder, Option<string?> Config, Option<string[]> Set, Option<int> Threads, Option<bool> Json) Common()
-        => (new("--checkpoint") { Description = "A checkpoint (its run's data settings are used unless --config is given)" },
-            new("--encoder") { Description = "An exported encoder.onnx (data from --config, else the embedded Fashion-MNIST)" },
-            new("--config") { Description = "A training config file whose Data section says what to evaluate on" },
-            new("--set") { Description = "Override a setting: KEY=VALUE", AllowMultipleArgumentsPerToken = true },
-            new("--threads") { Description = "ONNX Runtime intra-op threads (0: one per core)", DefaultValueFactory = _ => 0 },
-            new("--json") { Description = "End with one line of JSON holding the results" });
-
-    private static EvaluationSetup Setup(ParseResult parse, (Option<string?> Checkpoint, Option<string?> Encoder, Option<string?> Config, Option<string[]> Set, Option<int> Threads, Option<bool> Json) o)
+    /// <summary>The options every eval verb shares.</summary>
+    private sealed class Common
     {
-        var overrides = CliOutput.Settings(parse.GetValue(o.Set) ?? []);
-        TrainingOptions? configured = parse.GetValue(o.Config) is not null || overrides.Count > 0
-            ? ConfigurationSources.Bind(ConfigurationSources.Build(parse.GetValue(o.Config), new Dictionary<string, string?>(), overrides))
-            : null;
-        return EvaluationSetup.Create(parse.GetValue(o.Checkpoint), parse.GetValue(o.Encoder), configured, parse.GetValue(o.Threads));
+        public Option<string?> Checkpoint { get; } = new("--checkpoint") { Description = "A checkpoint, e.g. runs/NAME/checkpoints/latest.safetensors (its run's data settings are used unless --config or --set is given)" };
+        public Option<string?> Artifacts { get; } = new("--artifacts") { Description = "With --checkpoint: the artifact-set folder it was trained with (default: the one its run names)" };
+        public Option<string?> Encoder { get; } = new("--encoder") { Description = "An exported encoder.onnx (data from --config/--set, else the embedded Fashion-MNIST split)" };
+        public Option<string?> Config { get; } = new("--config") { Description = "A training config file whose Data section says what to evaluate on" };
+        public Option<string[]> Set { get; } = new("--set") { Description = "Override a setting: KEY=VALUE", AllowMultipleArgumentsPerToken = true };
+        public Option<int> Threads { get; } = new("--threads") { Description = "ONNX Runtime intra-op threads (0: one per core)", DefaultValueFactory = _ => 0 };
+        public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda or auto", DefaultValueFactory = _ => "cpu" };
+        public Option<bool> Json { get; } = new("--json") { Description = "End with one line of JSON holding the results" };
+
+        public IEnumerable<Option> All => [Checkpoint, Artifacts, Encoder, Config, Set, Threads, Device, Json];
+
+        public EvaluationSetup Open(ParseResult parse, TextWriter output)
+        {
+            var overrides = CliOutput.Settings(parse.GetValue(Set) ?? []);
+            TrainingSettings? configured = parse.GetValue(Config) is not null || overrides.Count > 0
+                ? ConfigurationSources.Bind(ConfigurationSources.Build(parse.GetValue(Config), new Dictionary<string, string?>(), overrides))
+                : null;
+            var factory = new SessionFactory(new RuntimeOptions { Threads = parse.GetValue(Threads), Device = CliOutput.Device(parse.GetValue(Device)!) });
+            var setup = EvaluationSetup.Create(parse.GetValue(Checkpoint), parse.GetValue(Encoder), parse.GetValue(Artifacts), configured, factory);
+            output.WriteLine($"Data: {setup.Data.Train.Name} as the bank, {setup.Data.Queries?.Name ?? "no queries"} as queries (from {setup.DataOrigin})");
+            return setup;
+        }
     }
 
     private static Command Knn()
     {
-        var o = Common();
+        var o = new Common();
         var k = new Option<int>("--k") { Description = "Neighbours", DefaultValueFactory = _ => 200 };
         var temperature = new Option<double>("--temperature") { Description = "Vote weight exp(similarity / T)", DefaultValueFactory = _ => 0.1 };
-        var command = new Command("knn", "Weighted kNN accuracy (cosine, k = 200, T = 0.1) with the training images as the memory bank")
-        {
-            o.Checkpoint, o.Encoder, o.Config, o.Set, o.Threads, o.Json, k, temperature,
-        };
+        var command = new Command("knn", "Weighted kNN accuracy (cosine, k = 200, T = 0.1) with the training images as the memory bank");
+        foreach (var option in o.All.Append(k).Append(temperature)) command.Options.Add(option);
         command.SetAction(parse =>
         {
             var clock = Stopwatch.StartNew();
-            using var setup = Setup(parse, o);
-            var (bankLabels, queryLabels, bank, queries, dim, classes) = Features(setup);
-            var result = KnnClassifier.Evaluate(bank, bankLabels, queries, queryLabels, dim, classes, parse.GetValue(k), parse.GetValue(temperature), setup.Threads);
             var output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(k) < 1) throw new ArgumentException($"--k: {parse.GetValue(k)} must be at least 1");
+            if (!(parse.GetValue(temperature) > 0) || double.IsInfinity(parse.GetValue(temperature))) throw new ArgumentException($"--temperature: {parse.GetValue(temperature)} must be a positive number");
+            using var setup = o.Open(parse, output);
+            var f = Features(setup);
+            var result = KnnClassifier.Evaluate(f.Bank, f.BankLabels, f.Queries, f.QueryLabels, f.Dim, f.Classes, parse.GetValue(k), parse.GetValue(temperature), setup.Factory);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"kNN: top-1 {result.Top1:F2} %, top-5 {result.Top5:F2} % ({result.Bank:N0} bank images from {setup.Data.Train.Name}, {result.Queries:N0} queries from {setup.Data.Queries!.Name})"));
             if (parse.GetValue(o.Json)) CliOutput.Json(output, new { knn_top1 = result.Top1, knn_top5 = result.Top5, bank = result.Bank, queries = result.Queries, seconds = clock.Elapsed.TotalSeconds });
@@ -54,38 +68,46 @@ internal static class EvalCommand
 
     private static Command Linear()
     {
-        var o = Common();
+        var o = new Common();
         var epochs = new Option<int>("--epochs") { Description = "Epochs over the frozen training features", DefaultValueFactory = _ => 30 };
         var lr = new Option<double>("--lr") { Description = "Base learning rate (cosine to 0)", DefaultValueFactory = _ => 0.1 };
         var batch = new Option<int>("--batch-size") { Description = "Batch size", DefaultValueFactory = _ => 256 };
-        var command = new Command("linear", "Linear probe on frozen features: BatchNorm without affine, then a linear layer, trained with our autodiff graphs")
-        {
-            o.Checkpoint, o.Encoder, o.Config, o.Set, o.Threads, o.Json, epochs, lr, batch,
-        };
+        var command = new Command("linear", "Linear probe on frozen features: BatchNorm without affine, then a linear layer, trained with our autodiff graphs");
+        foreach (var option in o.All.Append(epochs).Append(lr).Append(batch)) command.Options.Add(option);
         command.SetAction(parse =>
         {
             var clock = Stopwatch.StartNew();
-            using var setup = Setup(parse, o);
-            var (bankLabels, queryLabels, bank, queries, dim, classes) = Features(setup);
-            var result = LinearProbe.Run(bank, bankLabels, queries, queryLabels, dim, classes, parse.GetValue(epochs), parse.GetValue(lr),
-                Math.Min(parse.GetValue(batch), bankLabels.Length), 0, setup.Threads);
             var output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(epochs) is < 1 or > 10_000) throw new ArgumentException($"--epochs: {parse.GetValue(epochs)} must be from 1 to 10000");
+            if (!(parse.GetValue(lr) > 0) || double.IsInfinity(parse.GetValue(lr))) throw new ArgumentException($"--lr: {parse.GetValue(lr)} must be a positive number");
+            if (parse.GetValue(batch) < 2) throw new ArgumentException($"--batch-size: {parse.GetValue(batch)} must be at least 2");
+            using var setup = o.Open(parse, output);
+            var f = Features(setup);
+            int batchSize = Math.Min(parse.GetValue(batch), f.BankLabels.Length);
+            long steps = (long)Math.Max(1, f.BankLabels.Length / batchSize) * parse.GetValue(epochs);
+            if (steps < FewProbeSteps)
+                output.WriteLine($"warning: the probe makes only {steps} SGD steps ({f.BankLabels.Length:N0} images, batch {batchSize}, {parse.GetValue(epochs)} epochs); " +
+                    $"its accuracy says little below about {FewProbeSteps}: raise --epochs or lower --batch-size");
+            var result = LinearProbe.Run(f.Bank, f.BankLabels, f.Queries, f.QueryLabels, f.Dim, f.Classes, parse.GetValue(epochs), parse.GetValue(lr), batchSize, 0, setup.Factory);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Linear probe: top-1 {result.Top1:F2} %, top-5 {result.Top5:F2} % after {result.Epochs} epochs (final training loss {result.FinalLoss:F4})"));
-            if (parse.GetValue(o.Json)) CliOutput.Json(output, new { top1 = result.Top1, top5 = result.Top5, epochs = result.Epochs, seconds = clock.Elapsed.TotalSeconds });
+                $"Linear probe: top-1 {result.Top1:F2} %, top-5 {result.Top5:F2} % after {result.Epochs} epochs, {steps} steps (final training loss {result.FinalLoss:F4})"));
+            if (parse.GetValue(o.Json)) CliOutput.Json(output, new { top1 = result.Top1, top5 = result.Top5, epochs = result.Epochs, steps, seconds = clock.Elapsed.TotalSeconds });
             return 0;
         });
         return command;
     }
 
-    private static (int[] BankLabels, int[] QueryLabels, float[] Bank, float[] Queries, int Dim, int Classes) Features(EvaluationSetup setup)
+    private sealed record LabelledFeatures(float[] Bank, int[] BankLabels, float[] Queries, int[] QueryLabels, int Dim, int Classes);
+
+    private static LabelledFeatures Features(EvaluationSetup setup)
     {
         var data = setup.Data;
         if (data.Queries is null) throw new InvalidDataException($"{data.Train.Name}: no labelled test data to evaluate on (set Data:Test)");
-        if (data.Train.ClassCount == 0) throw new InvalidDataException($"{data.Train.Name}: the training images are unlabelled; kNN and the linear probe need labels");
+        if (data.Train.ClassCount == 0 || data.Queries.ClassCount == 0)
+            throw new InvalidDataException($"{(data.Train.ClassCount == 0 ? data.Train.Name : data.Queries.Name)}: the images are unlabelled; kNN and the linear probe need labels");
         var (bank, dim) = EncoderFeatures.Compute(setup.Encode, data.Train, data.Evaluation, data.Train.Count);
         var (queries, _) = EncoderFeatures.Compute(setup.Encode, data.Queries, data.Evaluation, data.Queries.Count);
-        return (Enumerable.Range(0, data.Train.Count).Select(data.Train.Label).ToArray(), Enumerable.Range(0, data.Queries.Count).Select(data.Queries.Label).ToArray(),
-            bank, queries, dim, Math.Max(data.Train.ClassCount, data.Queries.ClassCount));
+        return new LabelledFeatures(bank, Enumerable.Range(0, data.Train.Count).Select(data.Train.Label).ToArray(), queries,
+            Enumerable.Range(0, data.Queries.Count).Select(data.Queries.Label).ToArray(), dim, Math.Max(data.Train.ClassCount, data.Queries.ClassCount));
     }
 }

@@ -12,15 +12,17 @@ namespace OnnxMec.Host.Cli;
 /// </summary>
 internal static class QuickstartCommand
 {
+    public const int DefaultEpochs = 7;
+
     public static Command Create()
     {
-        var epochs = new Option<int?>("--epochs") { Description = "Epochs over the 8,000 training images (default 7)" };
+        var epochs = new Option<int?>("--epochs") { Description = $"Epochs over the 8,000 training images (default {DefaultEpochs})" };
         var threads = new Option<int?>("--threads") { Description = "ONNX Runtime intra-op threads (0: one per core)" };
         var runDir = new Option<string?>("--run-dir") { Description = "Run folder (default: runs/quickstart-<time>)" };
         var set = new Option<string[]>("--set") { Description = "Override any setting: KEY=VALUE", AllowMultipleArgumentsPerToken = true };
         var device = new Option<string?>("--device") { Description = "cpu (default), cuda (needs the GPU build: -p:OrtFlavor=Gpu), or auto (CUDA where it loads, else the CPU with a warning)" };
-        var json = new Option<bool>("--json") { Description = "End with one line of JSON: knn_top1_init, knn_top1, seconds, run_dir" };
-        var command = new Command("quickstart", "Pre-train a small ResNet with MEC on the bundled Fashion-MNIST images and show the kNN accuracy rise")
+        var json = new Option<bool>("--json") { Description = "End with one line of JSON: knn_top1_init, knn_top1, seconds, run_dir, …" };
+        var command = new Command("quickstart", "Pre-train a small ResNet with MEC on the bundled Fashion-MNIST images and compare its kNN accuracy before and after")
         {
             epochs, threads, runDir, set, device, json,
         };
@@ -38,8 +40,11 @@ internal static class QuickstartCommand
             {
                 if (outcome.KnnInit is { } before && outcome.KnnFinal is { } after)
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"kNN top-1 on 2,000 held-out images: random init {before.Top1:F2} % → trained {after.Top1:F2} % ({after.Top1 - before.Top1:+0.00;-0.00} points) in {outcome.Seconds:F0} s"));
-                output.WriteLine($"Run folder: {outcome.RunDir} (encoder.onnx, metrics.jsonl, training.png, checkpoints/)");
+                        $"kNN top-1 on 2,000 held-out images: random init {before.Result.Top1:F2} % → trained {after.Top1:F2} % ({after.Top1 - before.Result.Top1:+0.00;-0.00} points) in {outcome.Seconds:F0} s"));
+                else output.WriteLine(TrainCommand.Summary(outcome));
+                if (int.TryParse(configuration["Epochs"], NumberStyles.Integer, CultureInfo.InvariantCulture, out int runEpochs) && runEpochs < 3)
+                    output.WriteLine("Note: this run was shorter than three epochs; the first epoch is the learning-rate warm-up, and the gain over random init shows from about three epochs on.");
+                output.WriteLine($"Run folder: {outcome.RunDir} (encoder.onnx, metrics.jsonl, training.png, config.json, checkpoints/latest.safetensors)");
             });
         });
         return command;

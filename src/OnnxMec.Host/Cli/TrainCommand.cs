@@ -10,9 +10,9 @@ internal static class TrainCommand
 {
     public static Command Create()
     {
-        var config = new Option<string?>("--config") { Description = "JSON config file (see src/OnnxMec.Host/configs/)" };
+        var config = new Option<string?>("--config") { Description = "JSON config file (examples in src/OnnxMec.Host/configs/)" };
         var resume = new Option<bool>("--resume") { Description = "Continue from the newest checkpoint in the run folder (--run-dir); its config.json is used unless --config is given" };
-        var runDir = new Option<string?>("--run-dir") { Description = "Run folder (default: runs/<set>-<time>)" };
+        var runDir = new Option<string?>("--run-dir") { Description = "Run folder (default: runs/<set>-<time>); a new run needs a new or empty folder" };
         var set = new Option<string[]>("--set") { Description = "Override a setting: KEY=VALUE, e.g. --set Lr=0.3 --set Data:Source=idx", AllowMultipleArgumentsPerToken = true };
         var device = new Option<string?>("--device") { Description = "cpu (default), cuda (needs the GPU build: -p:OrtFlavor=Gpu), or auto (CUDA where it loads, else the CPU with a warning)" };
         var json = new Option<bool>("--json") { Description = "End with one line of JSON holding the results" };
@@ -35,27 +35,40 @@ internal static class TrainCommand
         return command;
     }
 
-    /// <summary>Validates the configuration (all errors at once), runs the host, prints the outcome; exit 0, or 3 when a divergence stopped the run.</summary>
+    /// <summary>
+    /// Binds and checks the configuration once (all errors at once), runs the host, prints the
+    /// outcome. Exit 0; 3 when a divergence stopped the run; 2 when evaluation, export or the chart
+    /// failed after the trained state was checkpointed. A genuine bug is rethrown with its own trace.
+    /// </summary>
     public static async Task<int> Run(Microsoft.Extensions.Configuration.IConfiguration configuration, bool resume, bool json, TextWriter output, CancellationToken cancel,
         Action<TrainingOutcome>? summary = null)
     {
-        ConfigurationSources.Bind(configuration);
-        var result = await TrainingHost.RunAsync(configuration, resume, output, cancel);
-        if (result.Error is not null) throw result.Error;
-        var outcome = result.Outcome!;
-        if (summary is not null) summary(outcome);
-        else
-        {
-            string state = outcome.Interrupted ? "Interrupted" : outcome.StopReason is null ? "Finished" : "Stopped";
-            string knn = outcome.KnnFinal is { } k ? string.Create(CultureInfo.InvariantCulture, $"; kNN top-1 {k.Top1:F2} %") : "";
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{state} after {outcome.Steps} steps in {outcome.Seconds:F0} s{knn}; run folder {outcome.RunDir}"));
-        }
+        var run = new TrainingRun(ConfigurationSources.Bind(configuration), resume, output);
+        await TrainingHost.RunAsync(run, cancel);
+        run.Failure?.Throw();
+        var outcome = run.Outcome!;
+        (summary ?? (o => output.WriteLine(Summary(o))))(outcome);
         if (json)
             CliOutput.Json(output, new
             {
-                run_dir = outcome.RunDir, steps = outcome.Steps, seconds = outcome.Seconds, knn_top1_init = outcome.KnnInit?.Top1, knn_top1 = outcome.KnnFinal?.Top1,
-                knn_top5 = outcome.KnnFinal?.Top5, interrupted = outcome.Interrupted, stop_reason = outcome.StopReason, skipped_images = outcome.SkippedImages, encoder = outcome.Encoder,
+                run_dir = outcome.RunDir, steps = outcome.Steps, total_steps = outcome.TotalSteps, seconds = outcome.Seconds,
+                knn_top1_init = outcome.KnnInit?.Result.Top1, knn_top1 = outcome.KnnFinal?.Top1, knn_top5 = outcome.KnnFinal?.Top5,
+                knn_last_top1 = outcome.KnnLast?.Result.Top1, knn_last_step = outcome.KnnLast?.Step,
+                interrupted = outcome.Interrupted, stop_reason = outcome.StopReason, failures = outcome.Failures,
+                skipped_images = outcome.SkippedImages, checkpoint = outcome.Checkpoint, encoder = outcome.Encoder,
             });
-        return outcome.StopReason is null ? 0 : 3;
+        return outcome.StopReason is not null ? 3 : outcome.Failures.Count > 0 ? 2 : 0;
+    }
+
+    /// <summary>One line on how the run ended, with a kNN accuracy only as measured, and on which weights.</summary>
+    public static string Summary(TrainingOutcome o)
+    {
+        string state = o.StopReason is not null ? "Stopped" : o.Interrupted ? "Interrupted" : "Finished";
+        string knn = o.KnnFinal is { } final
+            ? string.Create(CultureInfo.InvariantCulture, $"; kNN top-1 {final.Top1:F2} % on the final weights")
+            : o.KnnLast is { } last
+                ? string.Create(CultureInfo.InvariantCulture, $"; the last kNN measured: top-1 {last.Result.Top1:F2} % at step {last.Step} ({last.Label}), not on the final weights")
+                : "";
+        return string.Create(CultureInfo.InvariantCulture, $"{state} after {o.Steps:N0} of {o.TotalSteps:N0} steps in {o.Seconds:F0} s{knn}; run folder {o.RunDir}");
     }
 }

@@ -18,8 +18,8 @@ public static class ConfigurationSources
         return builder.AddEnvironmentVariables(EnvironmentPrefix).AddInMemoryCollection(overrides).Build();
     }
 
-    /// <summary>Binds and validates; every invalid field is listed in one error.</summary>
-    public static TrainingOptions Bind(IConfiguration configuration)
+    /// <summary>Binds and validates, once; every invalid field is listed in one error.</summary>
+    public static TrainingSettings Bind(IConfiguration configuration)
     {
         var options = new TrainingOptions();
         try
@@ -30,9 +30,7 @@ public static class ConfigurationSources
         {
             throw new OptionsInvalidException([e.Message]);
         }
-        var errors = TrainingOptionsValidator.Errors(options);
-        if (errors.Count > 0) throw new OptionsInvalidException(errors);
-        return options;
+        return TrainingOptionsValidator.Resolve(options);
     }
 }
 

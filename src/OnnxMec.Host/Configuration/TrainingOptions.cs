@@ -1,3 +1,5 @@
+using OnnxMec.Data;
+
 namespace OnnxMec.Host.Configuration;
 
 /// <summary>
@@ -27,11 +29,13 @@ public sealed class TrainingOptions
     /// <summary>cosine (linear warm-up, then cosine to 0) or constant.</summary>
     public string LrSchedule { get; set; } = "cosine";
 
-    /// <summary>ε_d²: λ = 1/(m·ε_d²). The reference's ε = 64, d = 2048 gives 1/32; ε_d² ≥ 1 guarantees convergence of the series.</summary>
-    public double EpsD2 { get; set; } = 1.0;
-
-    /// <summary>λ⁻¹ starts at this multiple and falls to its value over the warm-up (reference: 8).</summary>
-    public double LambdaWarmupFactor { get; set; } = 8;
+    /// <summary>
+    /// The loss's own run-time settings, by name; unset ones take the loss's defaults. MEC:
+    /// <c>EpsD2</c> (ε_d², λ = 1/(m·ε_d²); the reference's ε = 64 at d = 2048 gives 1/32, and ε_d² ≥ 1
+    /// keeps the series convergent; default 1) and <c>LambdaWarmupFactor</c> (λ⁻¹ starts at this
+    /// multiple and falls to its value over the warm-up; reference and default 8).
+    /// </summary>
+    public Dictionary<string, double> Loss { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     public double EmaMomentum { get; set; } = 0.996;
 
@@ -57,42 +61,6 @@ public sealed class TrainingOptions
 
     /// <summary>Write encoder.onnx and training.png at the end.</summary>
     public bool Export { get; set; } = true;
-}
-
-public sealed class DataOptions
-{
-    /// <summary>
-    /// fashion-mnist (the Debian package's train split where installed, else the embedded test
-    /// split), fashion-mnist-embedded, idx, cifar10, cifar100, or folder.
-    /// </summary>
-    public string Source { get; set; } = "fashion-mnist";
-
-    /// <summary>Training data: IDX image file, CIFAR batch files (comma-separated) or an image folder.</summary>
-    public string? Train { get; set; }
-    public string? TrainLabels { get; set; }
-
-    /// <summary>Held-out queries for the kNN monitor (same kinds as <see cref="Train"/>).</summary>
-    public string? Test { get; set; }
-    public string? TestLabels { get; set; }
-
-    /// <summary>small (28×28 / 32×32) or imagenet (MoCo v3's).</summary>
-    public string Recipe { get; set; } = "small";
-
-    /// <summary>Smallest crop area fraction of RandomResizedCrop.</summary>
-    public double MinScale { get; set; } = 0.2;
-
-    /// <summary>Loader worker threads; 0 = one per core.</summary>
-    public int Workers { get; set; }
-
-    public bool SkipBadImages { get; set; }
-    public long MaxPixels { get; set; } = 40_000_000;
-
-    /// <summary>Images the embedded split keeps out of training as kNN queries.</summary>
-    public int EmbeddedQueries { get; set; } = 2000;
-
-    /// <summary>Normalisation mean and std per channel (default: the dataset's or ImageNet's).</summary>
-    public float[]? Mean { get; set; }
-    public float[]? Std { get; set; }
 }
 
 public sealed class KnnOptions

@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using OnnxMec.Data;
+using OnnxMec.Runtime;
 
 namespace OnnxMec.Host.Evaluation;
 
@@ -11,7 +12,7 @@ internal static class EncoderFeatures
 {
     public const int Batch = 256;
 
-    /// <summary>Features of the first <paramref name="count"/> images, [count, F] row-major.</summary>
+    /// <summary>Features of the first <paramref name="count"/> images, [count, F] row-major; non-finite features are refused, naming the data.</summary>
     public static (float[] Features, int Dim) Compute(Func<float[], int, float[]> encode, IImageDataset data, ViewRecipe recipe, int count)
     {
         var images = new float[Batch * recipe.ElementCount];
@@ -27,18 +28,19 @@ internal static class EncoderFeatures
                 dim = features.Length / n;
                 all = new float[(long)count * dim];
             }
-            features.AsSpan(0, n * dim).CopyTo(all.AsSpan(start * dim));
+            var batch = features.AsSpan(0, n * dim);
+            int bad = Contract.FiniteValues.FirstNonFinite(batch);
+            if (bad >= 0)
+                throw new InvalidDataException($"the encoder's features of {data.Name} image {start + bad / dim} are {batch[bad]}: the weights are not finite or overflow; there is nothing to evaluate");
+            batch.CopyTo(all.AsSpan(start * dim));
         }
         return (all ?? [], dim);
     }
 
-    /// <summary>An encoder function over a standalone model file's bytes (input "images", output "features").</summary>
-    public static (Func<float[], int, float[]> Encode, IDisposable Session) FromModel(byte[] model, int channels, int size, int threads)
+    /// <summary>An encoder function over a standalone model's bytes (input "images", output "features"), opened by the factory.</summary>
+    public static (Func<float[], int, float[]> Encode, IDisposable Session) FromModel(byte[] model, string source, int channels, int size, SessionFactory factory)
     {
-        var options = new SessionOptions();
-        if (threads > 0) options.IntraOpNumThreads = threads;
-        var session = new InferenceSession(model, options);
-        options.Dispose();
+        var session = factory.Open(model, source);
         float[] Encode(float[] images, int n)
         {
             using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, images.AsMemory(0, n * channels * size * size), [n, channels, size, size]);

@@ -1,7 +1,5 @@
-using System.Text.Json;
-using Microsoft.ML.OnnxRuntime;
-using OnnxMec.Formats;
-using OnnxMec.Graphs;
+using OnnxMec.Contract;
+using OnnxMec.Data;
 using OnnxMec.Host.Configuration;
 using OnnxMec.Host.Training;
 using OnnxMec.Runtime;
@@ -9,8 +7,9 @@ using OnnxMec.Runtime;
 namespace OnnxMec.Host.Evaluation;
 
 /// <summary>
-/// What the eval and export verbs work from: a checkpoint (its weights, model config and the run's
-/// data settings) or an exported encoder.onnx with a config for the data.
+/// What the eval verbs work from: a checkpoint (its encoder through the eval graph of the set it
+/// was trained with, and the run's data settings) or an exported encoder.onnx, with the data from
+/// --config where given.
 /// </summary>
 internal sealed class EvaluationSetup : IDisposable
 {
@@ -18,43 +17,52 @@ internal sealed class EvaluationSetup : IDisposable
 
     public required Func<float[], int, float[]> Encode { get; init; }
     public required TrainingData Data { get; init; }
-    public required int Threads { get; init; }
+    public required SessionFactory Factory { get; init; }
 
-    public static (ArtifactConfig Config, Dictionary<string, float[]> Weights, TrainingOptions? Run) FromCheckpoint(string path)
-    {
-        var checkpoint = CheckpointStore.Load(path);
-        var weights = checkpoint.State
-            .Where(t => !t.Name.StartsWith(ArtifactNames.TargetPrefix, StringComparison.Ordinal) && !t.Name.StartsWith(ArtifactNames.MomentumPrefix, StringComparison.Ordinal))
-            .ToDictionary(t => t.Name, t => t.AsFloat32());
-        var run = checkpoint.Info.RunConfig is { } json ? JsonSerializer.Deserialize<TrainingOptions>(json) : null;
-        return (checkpoint.Info.Config, weights, run);
-    }
+    /// <summary>Where the data settings came from, said on the output.</summary>
+    public required string DataOrigin { get; init; }
 
-    public static EvaluationSetup Create(string? checkpoint, string? encoderPath, TrainingOptions? configured, int threads)
+    public static EvaluationSetup Create(string? checkpoint, string? encoderPath, string? artifacts, TrainingSettings? configured, SessionFactory factory)
     {
         if ((checkpoint is null) == (encoderPath is null)) throw new ArgumentException("give exactly one of --checkpoint and --encoder");
         byte[] model;
-        DataOptions data;
-        int channels, size;
+        string source;
+        TrainingSettings? run = null;
+        ArtifactConfig shape;
         if (checkpoint is not null)
         {
-            var (config, weights, run) = FromCheckpoint(checkpoint);
-            model = ModelWriter.ToBytes(InferenceModel.Build(config, weights, withProjector: false, foldBatchNorm: false));
-            data = configured?.Data ?? run?.Data ?? new DataOptions();
-            (channels, size) = (config.Channels, config.ImageSize);
+            var trained = TrainedEncoder.Load(checkpoint, artifacts);
+            model = EncoderExport.Build(trained.Set, trained.Online, new ExportOptions(WithProjector: false, FoldBatchNorm: false, new Dictionary<string, string>()));
+            (source, run, shape) = (checkpoint, trained.Run, trained.Set.Manifest.Config);
         }
         else
         {
-            model = File.ReadAllBytes(encoderPath!);
-            using var probe = new InferenceSession(model);
-            var dims = probe.InputMetadata.TryGetValue(ArtifactNames.Images, out var meta) ? meta.Dimensions
-                : throw new InvalidDataException($"{encoderPath}: no 'images' input; is this an OnnxMec encoder?");
-            (channels, size) = (dims[1], dims[2]);
-            data = configured?.Data ?? new DataOptions();
+            source = encoderPath!;
+            model = InputFiles.ReadAll(source, "--encoder", InputFiles.ModelLimit);
+            shape = EncoderInput(model, source, factory);
         }
-        var (encode, session) = EncoderFeatures.FromModel(model, channels, size, threads);
-        var modelShape = new ArtifactConfig { Channels = channels, ImageSize = size };
-        return new EvaluationSetup { Encode = encode, Data = TrainingData.Create(data, modelShape), Threads = threads, _session = session };
+        var data = configured ?? run ?? TrainingOptionsValidator.Resolve(new TrainingOptions { Data = new DataOptions { Source = "fashion-mnist-embedded" } });
+        string origin = configured is not null ? "the data settings given (--config/--set)"
+            : run is not null ? "the data settings of the checkpoint's run"
+            : "the embedded Fashion-MNIST split (no --config given)";
+        var (encode, session) = EncoderFeatures.FromModel(model, source, shape.Channels, shape.ImageSize, factory);
+        return new EvaluationSetup
+        {
+            Encode = encode, Factory = factory, _session = session, DataOrigin = origin,
+            Data = TrainingData.Create(data.DataSource, data.Options.Data, data.Recipe, shape),
+        };
+    }
+
+    /// <summary>The input an exported encoder expects, read from its "images" input: [N, C, S, S].</summary>
+    private static ArtifactConfig EncoderInput(byte[] model, string source, SessionFactory factory)
+    {
+        using var probe = factory.Open(model, source);
+        if (!probe.InputMetadata.TryGetValue(ArtifactNames.Images, out var meta) || !probe.OutputMetadata.ContainsKey(ArtifactNames.Features))
+            throw new InvalidDataException($"{source}: not an OnnxMec encoder (expected an input 'images' and an output 'features')");
+        var dims = meta.Dimensions;
+        if (dims.Length != 4 || dims[1] < 1 || dims[2] < 1 || dims[2] != dims[3])
+            throw new InvalidDataException($"{source}: input 'images' is [{string.Join(", ", dims)}], expected [N, C, S, S]");
+        return new ArtifactConfig { Channels = dims[1], ImageSize = dims[2] };
     }
 
     public void Dispose() => _session?.Dispose();

@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
-using OnnxMec.Graphs;
+using OnnxMec.GraphEngine;
+using OnnxMec.Runtime;
 
 namespace OnnxMec.Host.Evaluation;
 
@@ -9,13 +10,16 @@ public readonly record struct KnnResult(double Top1, double Top5, int Bank, int 
 /// <summary>
 /// The weighted kNN classifier of InstDisc/MoCo monitors: features L2-normalised, cosine
 /// similarity to every bank feature, the k nearest vote for their class with weight exp(sim / T).
-/// Similarities and the top-k selection run as a small ONNX graph (MatMul + TopK).
+/// Similarities and the top-k selection run as a small ONNX graph (MatMul + TopK). The predicted
+/// classes are the vote's ranking with ties going to the lower class index, so a query counts as
+/// right only where its class wins outright or by that rule: a degenerate encoder (all features
+/// equal) scores about chance, never more.
 /// </summary>
 internal static class KnnClassifier
 {
     private const int QueryBlock = 512;
 
-    public static KnnResult Evaluate(float[] bank, int[] bankLabels, float[] queries, int[] queryLabels, int dim, int classes, int k, double temperature, int threads)
+    public static KnnResult Evaluate(float[] bank, int[] bankLabels, float[] queries, int[] queryLabels, int dim, int classes, int k, double temperature, SessionFactory factory)
     {
         int bankCount = bankLabels.Length, queryCount = queryLabels.Length;
         k = Math.Min(k, bankCount);
@@ -28,9 +32,7 @@ internal static class KnnClassifier
         var top = g.Emit("TopK", [similarity, g.Ints(k)], [(DType.Float, new Shape(Dim.Sym("Q"), k)), (DType.Int64, new Shape(Dim.Sym("Q"), k))], hint: "topk");
         g.Output(top[0], "values");
         g.Output(top[1], "indices");
-        using var options = new SessionOptions();
-        if (threads > 0) options.IntraOpNumThreads = threads;
-        using var session = new InferenceSession(ModelWriter.ToBytes(g), options);
+        using var session = factory.Open(ModelWriter.ToBytes(g), "the kNN graph");
         using var bankValue = OrtValue.CreateTensorValueFromMemory(bank, [bankCount, dim]);
 
         int correct1 = 0, correct5 = 0;
@@ -47,10 +49,9 @@ internal static class KnnClassifier
             {
                 Array.Clear(votes);
                 for (int j = 0; j < k; j++) votes[bankLabels[indices[i * k + j]]] += Math.Exp(values[i * k + j] / temperature);
-                int truth = queryLabels[start + i];
-                int better = votes.Count(v => v > votes[truth]);
-                if (better == 0) correct1++;
-                if (better < 5) correct5++;
+                int rank = Ranking.RankOf(votes, queryLabels[start + i]);
+                if (rank == 0) correct1++;
+                if (rank < 5) correct5++;
             }
         }
         return new KnnResult(100.0 * correct1 / queryCount, 100.0 * correct5 / queryCount, bankCount, queryCount);

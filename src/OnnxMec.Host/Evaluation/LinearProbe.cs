@@ -1,5 +1,8 @@
 using Microsoft.ML.OnnxRuntime;
+using OnnxMec.Contract;
+using OnnxMec.GraphEngine;
 using OnnxMec.Graphs;
+using OnnxMec.Runtime;
 
 namespace OnnxMec.Host.Evaluation;
 
@@ -15,12 +18,10 @@ internal static class LinearProbe
     private const double Eps = 1e-6;
 
     public static LinearProbeResult Run(float[] trainFeatures, int[] trainLabels, float[] testFeatures, int[] testLabels, int dim, int classes,
-        int epochs, double lr, int batch, int seed, int threads)
+        int epochs, double lr, int batch, int seed, SessionFactory factory)
     {
-        using var options = new SessionOptions();
-        if (threads > 0) options.IntraOpNumThreads = threads;
-        using var train = new InferenceSession(ModelWriter.ToBytes(TrainingGraph(dim, classes)), options);
-        using var eval = new InferenceSession(ModelWriter.ToBytes(EvalGraph(dim, classes)), options);
+        using var train = factory.Open(ModelWriter.ToBytes(TrainingGraph(dim, classes)), "the linear probe's training graph");
+        using var eval = factory.Open(ModelWriter.ToBytes(EvalGraph(dim, classes)), "the linear probe's eval graph");
         // Every RunOptions is disposed: one left to the finalizer can crash ORT while another session runs.
         using var runOptions = new RunOptions();
 
@@ -28,7 +29,7 @@ internal static class LinearProbe
         var rng = new Random(seed);
         var state = new Dictionary<string, float[]>
         {
-            ["fc.weight"] = Enumerable.Range(0, classes * dim).Select(_ => (float)(0.01 * Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble()))).ToArray(),
+            ["fc.weight"] = Enumerable.Range(0, classes * dim).Select(_ => (float)(0.01 * rng.NextGaussian())).ToArray(),
             ["fc.bias"] = new float[classes],
             ["momentum.fc.weight"] = new float[classes * dim],
             ["momentum.fc.bias"] = new float[classes],
@@ -94,12 +95,9 @@ internal static class LinearProbe
             var s = scores[0].GetTensorDataAsSpan<float>();
             for (int i = 0; i < m; i++)
             {
-                var row = s.Slice(i * classes, classes);
-                float truth = row[testLabels[i]];
-                int better = 0;
-                foreach (float v in row) if (v > truth) better++;
-                if (better == 0) correct1++;
-                if (better < 5) correct5++;
+                int rank = Ranking.RankOf(s.Slice(i * classes, classes), testLabels[i]);
+                if (rank == 0) correct1++;
+                if (rank < 5) correct5++;
             }
         }
         foreach (var v in evalValues.Skip(1)) v.Dispose();
@@ -120,7 +118,7 @@ internal static class LinearProbe
         var (w, b, mean, variance) = Parameters(g, dim, classes);
         var mw = g.Input("momentum.fc.weight", DType.Float, Shape.Of(classes, dim));
         var mb = g.Input("momentum.fc.bias", DType.Float, Shape.Of(classes));
-        var bn = BatchNorm.Train(g, x, null, null, mean, variance, Eps);
+        var bn = BatchNormalization.Train(g, x, null, null, mean, variance, Eps);
         var loss = g.SoftmaxCrossEntropy(g.Gemm(bn.Y, w, b, transB: true), labels);
         var grads = Autodiff.Gradients(loss, [w, b]);
         var (nw, nmw) = Sgd.Step(g, w, grads[0], mw, lr, 0.9, 0, false);
@@ -140,7 +138,7 @@ internal static class LinearProbe
         var g = new GraphBuilder("linear_probe_eval");
         var x = g.Input("features", DType.Float, new Shape(Dim.Sym("N"), dim));
         var (w, b, mean, variance) = Parameters(g, dim, classes);
-        g.Output(g.Gemm(BatchNorm.Eval(g, x, null, null, mean, variance, Eps), w, b, transB: true), "scores");
+        g.Output(g.Gemm(BatchNormalization.Eval(g, x, null, null, mean, variance, Eps), w, b, transB: true), "scores");
         return g;
     }
 }

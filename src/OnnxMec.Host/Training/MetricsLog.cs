@@ -1,11 +1,21 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace OnnxMec.Host.Training;
 
-/// <summary>metrics.jsonl: one JSON object a line, per step and per evaluation, flushed as written so a crash loses nothing before it.</summary>
+/// <summary>
+/// metrics.jsonl: one JSON object a line, per step and per evaluation, flushed as written so a
+/// crash loses nothing before it. Non-finite numbers (a diverging step) are written as the strings
+/// "NaN", "Infinity" and "-Infinity", so the file stays valid JSON.
+/// </summary>
 internal sealed class MetricsLog : IDisposable
 {
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
     private readonly StreamWriter _writer;
 
     public MetricsLog(string path)
@@ -13,17 +23,33 @@ internal sealed class MetricsLog : IDisposable
         _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
     }
 
+    /// <summary>A step: the loss and metrics the graph reported and the scalars it ran with, by name, then the throughput.</summary>
+    public void Step(long step, int epoch, IReadOnlyDictionary<string, float> reported, IReadOnlyDictionary<string, float> scalars, double imagesPerSecond)
+    {
+        var record = new Dictionary<string, object> { ["type"] = "step", ["step"] = step, ["epoch"] = epoch };
+        foreach (var (name, value) in reported) record[name] = value;
+        foreach (var (name, value) in scalars) record[name] = value;
+        record["images_per_second"] = imagesPerSecond;
+        Write(record);
+    }
+
     public void Write(object record) => _writer.WriteLine(JsonSerializer.Serialize(record, Json));
 
-    /// <summary>Every record of a metrics file of the given type, as JSON elements.</summary>
-    public static IEnumerable<JsonElement> Read(string path, string type) =>
-        File.ReadLines(path).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement)
-            .Where(e => e.TryGetProperty("type", out var t) && t.GetString() == type);
+    /// <summary>Every record of a metrics file of the given type, as JSON elements; lines that are not JSON objects are skipped.</summary>
+    public static IEnumerable<JsonElement> Read(string path, string type)
+    {
+        foreach (var line in File.ReadLines(path))
+        {
+            if (line.Length == 0) continue;
+            JsonElement element;
+            try { element = JsonDocument.Parse(line).RootElement; }
+            catch (JsonException) { continue; }
+            if (element.ValueKind == JsonValueKind.Object && element.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String && t.GetString() == type)
+                yield return element;
+        }
+    }
 
     public void Dispose() => _writer.Dispose();
 }
-
-internal sealed record StepRecord(string Type, long Step, int Epoch, float Loss, double Lr, double LambdaInv, double EmaMomentum,
-    float CodingLength, float PositiveCosine, float SpectralNorm, double ImagesPerSecond);
 
 internal sealed record KnnRecord(string Type, long Step, int Epoch, double KnnTop1, double KnnTop5, int Bank, int Queries, double Seconds);

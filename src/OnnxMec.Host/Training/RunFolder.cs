@@ -1,12 +1,27 @@
+using System.Globalization;
+
 namespace OnnxMec.Host.Training;
 
-/// <summary>The files of a run: resolved config, metrics, checkpoints, exported encoder and chart.</summary>
-internal sealed class RunFolder
+/// <summary>
+/// The files of a run (resolved config, metrics, checkpoints, exported encoder, chart), owned by
+/// one process at a time: <c>run.lock</c> is held open exclusively for the whole run (the kernel
+/// drops the lock when the process dies, even by SIGKILL) and names the holder's PID. A fresh run
+/// only starts in an empty or new folder; temporary files a killed run left behind are removed
+/// once the lock is held.
+/// </summary>
+/// <remarks>
+/// .NET takes the lock with flock(2) (FileShare.None), so a second opener, even a reader, is
+/// refused; the holder's PID is found in /proc/locks and confirmed by its open file descriptors.
+/// </remarks>
+internal sealed class RunFolder : IDisposable
 {
-    public RunFolder(string path)
+    public const string LockFile = "run.lock";
+    private readonly FileStream _lock;
+
+    private RunFolder(string path, FileStream lockStream)
     {
-        Path = System.IO.Path.GetFullPath(path);
-        Directory.CreateDirectory(Path);
+        Path = path;
+        _lock = lockStream;
     }
 
     public string Path { get; }
@@ -15,4 +30,86 @@ internal sealed class RunFolder
     public string Checkpoints => System.IO.Path.Combine(Path, "checkpoints");
     public string Encoder => System.IO.Path.Combine(Path, "encoder.onnx");
     public string Chart => System.IO.Path.Combine(Path, "training.png");
+
+    /// <summary>Takes the folder for a run: creates it if needed, locks it, refuses one that holds something else unless resuming, cleans stale temporaries.</summary>
+    public static RunFolder Acquire(string path, bool resume)
+    {
+        path = System.IO.Path.GetFullPath(path);
+        if (File.Exists(path)) throw new InvalidDataException($"{path}: is a file; the run folder (--run-dir) must be a folder");
+        try
+        {
+            Directory.CreateDirectory(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidDataException($"{path}: cannot create the run folder: {e.Message}");
+        }
+        var lockStream = Lock(path);
+        try
+        {
+            var others = Directory.EnumerateFileSystemEntries(path).Where(p => System.IO.Path.GetFileName(p) != LockFile).ToList();
+            if (!resume && others.Count > 0)
+                throw new InvalidDataException($"{path}: the run folder already holds {string.Join(", ", others.Take(4).Select(System.IO.Path.GetFileName))}{(others.Count > 4 ? ", …" : "")}; " +
+                    "continue that run with --resume, or give a new or empty --run-dir");
+            if (resume && !File.Exists(System.IO.Path.Combine(path, "config.json")) && !Directory.Exists(System.IO.Path.Combine(path, "checkpoints")))
+                throw new InvalidDataException($"{path}: no run to resume here (no config.json, no checkpoints/)");
+            var folder = new RunFolder(path, lockStream);
+            folder.RemoveStaleTemporaries();
+            return folder;
+        }
+        catch
+        {
+            lockStream.Dispose();
+            throw;
+        }
+    }
+
+    private static FileStream Lock(string folder)
+    {
+        string file = System.IO.Path.Combine(folder, LockFile);
+        try
+        {
+            var stream = new FileStream(file, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            stream.SetLength(0);
+            stream.Write(System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n"));
+            stream.Flush(flushToDisk: true);
+            return stream;
+        }
+        catch (IOException) when (File.Exists(file))
+        {
+            string holder = LockHolder(file) is { } pid ? $"process {pid}" : "another process";
+            throw new InvalidDataException($"{folder}: the run folder is in use by {holder} (it holds {LockFile}); wait for it to end or give another --run-dir");
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new InvalidDataException($"{folder}: cannot write the run folder (permission denied)");
+        }
+    }
+
+    /// <summary>The PID of the process holding an exclusive flock on the file, where /proc tells.</summary>
+    private static int? LockHolder(string file)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/locks"))
+            {
+                var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (fields.Length < 5 || fields[1] != "FLOCK" || fields[3] != "WRITE" || !int.TryParse(fields[4], CultureInfo.InvariantCulture, out int pid)) continue;
+                string fds = $"/proc/{pid}/fd";
+                if (Directory.Exists(fds) && Directory.EnumerateFileSystemEntries(fds).Any(fd => new FileInfo(fd).LinkTarget == file)) return pid;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        return null;
+    }
+
+    /// <summary>Files an atomic write leaves as "*.tmp-PID" when its process is killed mid-write; with the lock held, no one else is writing them.</summary>
+    private void RemoveStaleTemporaries()
+    {
+        foreach (var dir in new[] { Path, Checkpoints }.Where(Directory.Exists))
+            foreach (var file in Directory.EnumerateFiles(dir, "*.tmp-*"))
+                File.Delete(file);
+    }
+
+    public void Dispose() => _lock.Dispose();
 }

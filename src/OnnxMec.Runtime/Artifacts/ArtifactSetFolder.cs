@@ -1,12 +1,13 @@
 using System.Security.Cryptography;
 using System.Text;
-using OnnxMec.Formats;
+using OnnxMec.Contract;
 
 namespace OnnxMec.Runtime;
 
 /// <summary>
-/// An artifact set on disk, checked on opening: the folder and manifest exist, every graph file the
-/// manifest names is there with the SHA-256 it records, and so is the weights file if it names one.
+/// An artifact set on disk, checked on opening: the folder and a valid manifest exist, every file
+/// the manifest names is a plain file inside the folder (no path leads out of it), and each graph
+/// and the weights file, if any, has the SHA-256 the manifest records.
 /// </summary>
 public sealed class ArtifactSetFolder
 {
@@ -26,23 +27,35 @@ public sealed class ArtifactSetFolder
 
     public static ArtifactSetFolder Open(string folder)
     {
+        if (File.Exists(folder)) throw new InvalidDataException($"{folder}: is a file; an artifact set is a folder (build one with './onnxmec artifacts build --model NAME')");
         if (!Directory.Exists(folder))
             throw new InvalidDataException($"{folder}: no such artifact-set folder (build one with './onnxmec artifacts build --model NAME')");
+        folder = Path.GetFullPath(folder);
         var manifest = Manifest.Load(Path.Combine(folder, Manifest.FileName));
         var problems = new List<string>();
         foreach (var (name, graph) in manifest.Graphs)
-        {
-            string path = Path.Combine(folder, graph.File);
-            if (!File.Exists(path)) { problems.Add($"{path}: missing (graph '{name}')"); continue; }
-            using var stream = File.OpenRead(path);
-            string actual = Convert.ToHexStringLower(SHA256.HashData(stream));
-            if (actual != graph.Sha256) problems.Add($"{path}: SHA-256 {actual[..12]}… does not match the manifest's {graph.Sha256[..Math.Min(12, graph.Sha256.Length)]}… (graph '{name}' was changed or belongs to another build)");
-        }
-        if (manifest.Weights.File is { } weights && !File.Exists(Path.Combine(folder, weights)))
-            problems.Add($"{Path.Combine(folder, weights)}: missing (the manifest's initial weights)");
+            CheckFile(folder, graph.File, graph.Sha256, $"graph '{name}'", problems);
+        if (manifest.Weights.File is { } weights) CheckFile(folder, weights, manifest.Weights.Sha256!, "the manifest's initial weights", problems);
         if (problems.Count > 0)
             throw new InvalidDataException($"artifact set '{manifest.Name}' in {folder} does not match its manifest:\n  " + string.Join("\n  ", problems));
         return new ArtifactSetFolder(folder, manifest);
+    }
+
+    private static void CheckFile(string folder, string name, string sha256, string what, List<string> problems)
+    {
+        string path = Path.Combine(folder, name);
+        if (!File.Exists(path)) { problems.Add($"{path}: missing ({what})"); return; }
+        try
+        {
+            InputFiles.Check(path, what, InputFiles.ModelLimit);
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            string actual = Convert.ToHexStringLower(SHA256.HashData(stream));
+            if (actual != sha256) problems.Add($"{path}: SHA-256 {actual[..12]}… does not match the manifest's {sha256[..12]}… ({what} was changed or belongs to another build)");
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            problems.Add(e is InvalidDataException ? e.Message : $"{path}: cannot be read ({what}): {e.Message}");
+        }
     }
 
     public string GraphPath(string graph) => Manifest.Graphs.TryGetValue(graph, out var g)

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using OnnxMec.Formats;
+using OnnxMec.Contract;
 
 namespace OnnxMec.Runtime;
 
@@ -29,15 +29,36 @@ public sealed record CheckpointInfo(
 
     public string ToJson() => JsonSerializer.Serialize(this, Compact);
 
+    /// <summary>Reads and checks the metadata as a config is checked: every field present, in range, and consistent.</summary>
     public static CheckpointInfo FromJson(string json, string source)
     {
+        CheckpointInfo info;
         try
         {
-            return JsonSerializer.Deserialize<CheckpointInfo>(json, Manifest.JsonOptions) ?? throw new InvalidDataException($"{source}: empty checkpoint metadata");
+            info = JsonSerializer.Deserialize<CheckpointInfo>(json, Manifest.JsonOptions) ?? throw new InvalidDataException($"{source}: empty checkpoint metadata");
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{source}: corrupt checkpoint metadata: {e.Message}");
         }
+        var errors = info.Validate();
+        if (errors.Count > 0) throw new InvalidDataException($"{source}: invalid checkpoint metadata:\n  " + string.Join("\n  ", errors));
+        return info;
+    }
+
+    public IReadOnlyList<string> Validate()
+    {
+        var e = new List<string>();
+        if (Step < 0) e.Add($"step: {Step} is negative");
+        if (StepsPerEpoch < 1) e.Add($"steps_per_epoch: {StepsPerEpoch} must be at least 1");
+        if (Epoch < 0) e.Add($"epoch: {Epoch} is negative");
+        if (Data.Epoch < 0 || Data.BatchInEpoch < 0 || Data.BatchInEpoch > StepsPerEpoch) e.Add($"data: epoch {Data.Epoch}, batch {Data.BatchInEpoch} is not a position in epochs of {StepsPerEpoch} steps");
+        if (string.IsNullOrEmpty(ArtifactSet)) e.Add("artifact_set: empty");
+        if (ArtifactHash.Length != 64 || !ArtifactHash.All(Uri.IsHexDigit)) e.Add($"artifact_hash: '{ArtifactHash}' is not a SHA-256");
+        if (Loss is { } loss && !float.IsFinite(loss)) e.Add($"loss: {loss} is not finite");
+        if (Score is { } score && !(score is >= 0 and <= 100)) e.Add($"score: {score} is not a percentage");
+        e.AddRange(Config.Validate().Select(m => "config." + m));
+        e.AddRange(Schedule.Validate().Select(m => "schedule." + m));
+        return e;
     }
 }

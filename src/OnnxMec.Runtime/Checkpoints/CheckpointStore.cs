@@ -1,5 +1,5 @@
 using System.Globalization;
-using OnnxMec.Formats;
+using OnnxMec.Contract;
 
 namespace OnnxMec.Runtime;
 
@@ -9,30 +9,36 @@ public sealed record Checkpoint(string Path, CheckpointInfo Info, IReadOnlyList<
 /// <summary>
 /// Checkpoints of a run folder: <c>checkpoint-00000123.safetensors</c> files (tensors with
 /// torchvision names, the target under "target.", momenta under "momentum.", and the
-/// <see cref="CheckpointInfo"/> JSON in the header), each written atomically. Keeps the newest K and
-/// the best by score, which is also copied to <c>best.safetensors</c>.
+/// <see cref="CheckpointInfo"/> JSON in the header), each written atomically. Keeps the newest K.
+/// Two stable names are hard links to checkpoints: <c>latest.safetensors</c> to the newest, and
+/// <c>best.safetensors</c> to the one with the highest score, where a score is the kNN accuracy
+/// measured on exactly that checkpoint's weights (a run without labelled queries has none).
 /// </summary>
 public sealed class CheckpointStore(string folder, int keepLast = 3)
 {
     private const string Prefix = "checkpoint-";
     private const string Extension = ".safetensors";
     public const string BestFile = "best.safetensors";
+    public const string LatestFile = "latest.safetensors";
 
     public string Folder { get; } = folder;
 
     public string Save(IReadOnlyList<NamedTensor> state, CheckpointInfo info)
     {
         Directory.CreateDirectory(Folder);
-        string path = System.IO.Path.Combine(Folder, $"{Prefix}{info.Step:D8}{Extension}");
+        string path = PathOf(info.Step);
         var metadata = new Dictionary<string, string> { [CheckpointInfo.MetadataKey] = info.ToJson(), ["format"] = "pt" };
         SafeTensors.Write(path, state, metadata);
+        HardLink.Replace(path, System.IO.Path.Combine(Folder, LatestFile));
         if (info.Score is { } score && score >= (BestScore() ?? double.NegativeInfinity))
-            SafeTensors.Write(System.IO.Path.Combine(Folder, BestFile), state, metadata);
+            HardLink.Replace(path, System.IO.Path.Combine(Folder, BestFile));
         Prune();
         return path;
     }
 
-    /// <summary>Checkpoint files, oldest first.</summary>
+    public string PathOf(long step) => System.IO.Path.Combine(Folder, $"{Prefix}{step:D8}{Extension}");
+
+    /// <summary>Checkpoint files, oldest (lowest step) first.</summary>
     public IReadOnlyList<string> List() => !Directory.Exists(Folder) ? [] :
         Directory.GetFiles(Folder, Prefix + "*" + Extension)
             .Where(p => long.TryParse(System.IO.Path.GetFileNameWithoutExtension(p)[Prefix.Length..], NumberStyles.None, CultureInfo.InvariantCulture, out _))
@@ -40,12 +46,12 @@ public sealed class CheckpointStore(string folder, int keepLast = 3)
 
     public string? Newest() => List() is { Count: > 0 } all ? all[^1] : null;
 
-    /// <summary>Reads a checkpoint; a truncated or corrupt file, or one without OnnxMec metadata, is an error naming it.</summary>
+    /// <summary>Reads a checkpoint; a truncated or corrupt file, one without OnnxMec metadata, or metadata that does not hold together is an error naming it.</summary>
     public static Checkpoint Load(string path)
     {
         var (tensors, metadata) = SafeTensors.Read(path);
         if (!metadata.TryGetValue(CheckpointInfo.MetadataKey, out var json))
-            throw new InvalidDataException($"{path}: not an OnnxMec checkpoint (no '{CheckpointInfo.MetadataKey}' metadata); to start from plain weights use an import instead");
+            throw new InvalidDataException($"{path}: not an OnnxMec checkpoint (no '{CheckpointInfo.MetadataKey}' metadata); to start from plain weights, set InitWeights");
         return new Checkpoint(path, CheckpointInfo.FromJson(json, path), tensors);
     }
 
@@ -53,7 +59,11 @@ public sealed class CheckpointStore(string folder, int keepLast = 3)
     {
         string best = System.IO.Path.Combine(Folder, BestFile);
         if (!File.Exists(best)) return null;
-        try { return Load(best).Info.Score; }
+        try
+        {
+            var metadata = SafeTensors.ReadMetadata(best);
+            return metadata.TryGetValue(CheckpointInfo.MetadataKey, out var json) ? CheckpointInfo.FromJson(json, best).Score : null;
+        }
         catch (InvalidDataException) { return null; }
     }
 

@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
-using OnnxMec.Graphs;
+using OnnxMec.GraphEngine;
 
 namespace OnnxMec.Runtime;
 

@@ -4,7 +4,10 @@ using Microsoft.ML.OnnxRuntime;
 
 namespace OnnxMec.Runtime;
 
-/// <summary>Opens InferenceSessions on the chosen device, resolving "auto" once.</summary>
+/// <summary>
+/// Opens every InferenceSession of the program (training, evaluation, probes, benchmarks) on the
+/// chosen device with the same threads and CPU tuning, resolving "auto" once.
+/// </summary>
 public sealed class SessionFactory
 {
     private const string CudaHelp =
@@ -24,20 +27,53 @@ public sealed class SessionFactory
     /// <summary>The device sessions actually run on (never Auto).</summary>
     public DeviceKind Device { get; }
 
-    public InferenceSession Open(string modelPath)
+    public int Threads => _options.Threads;
+
+    public InferenceSession Open(string modelPath) => Open(File.ReadAllBytes(modelPath), modelPath);
+
+    /// <summary>Opens a model held in memory; <paramref name="source"/> names it in errors.</summary>
+    public InferenceSession Open(byte[] model, string source)
     {
         using var options = CreateOptions(Device);
         try
         {
-            if (Device != DeviceKind.Cpu || !_options.BlockedConv || BlockedConvSupport.BlockSize == 0)
-                return new InferenceSession(modelPath, options);
-            var model = BlockedConvRewrite.Rewrite(File.ReadAllBytes(modelPath), BlockedConvSupport.BlockSize, out int rewritten);
-            _logger.LogDebug("{Model}: {Count} convolutions in blocked layout (block {Block})", modelPath, rewritten, BlockedConvSupport.BlockSize);
+            if (Device == DeviceKind.Cpu && _options.BlockedConv && BlockedConvSupport.BlockSize > 0)
+            {
+                model = BlockedConvRewrite.Rewrite(model, BlockedConvSupport.BlockSize, out int rewritten);
+                _logger.LogDebug("{Model}: {Count} convolutions in blocked layout (block {Block})", source, rewritten, BlockedConvSupport.BlockSize);
+            }
             return new InferenceSession(model, options);
         }
         catch (OnnxRuntimeException e)
         {
-            throw new InvalidDataException($"{modelPath}: ONNX Runtime cannot load this graph: {e.Message}", e);
+            throw new InvalidDataException($"{source}: ONNX Runtime cannot load this model: {e.Message}", e);
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException e)
+        {
+            throw new InvalidDataException($"{source}: not an ONNX model ({e.Message})", e);
+        }
+    }
+
+    /// <summary>
+    /// A model after ONNX Runtime's basic graph optimisations (constant folding and fusions into
+    /// standard operators), as model bytes; no session is kept.
+    /// </summary>
+    public static byte[] OptimisedModel(byte[] model, string source)
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"onnxmec-optimised-{Environment.ProcessId}-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            using (var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC, OptimizedModelFilePath = file, IntraOpNumThreads = 1 })
+            using (new InferenceSession(model, options)) { }
+            return File.ReadAllBytes(file);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidDataException($"{source}: ONNX Runtime cannot optimise this model: {e.Message}", e);
+        }
+        finally
+        {
+            File.Delete(file);
         }
     }
 

@@ -1,3 +1,6 @@
+using System.Globalization;
+using OnnxMec.Contract;
+
 namespace OnnxMec.Runtime;
 
 /// <summary>What to do after a step.</summary>
@@ -9,24 +12,28 @@ public enum GuardVerdict
 }
 
 /// <summary>
-/// Watches each step's metrics: a NaN or infinite loss or metric stops the run (naming the step and
-/// the metric); a spectral-norm estimate of C at or above the limit means the Taylor series no longer
-/// converges: a warning, once, or a stop when configured.
+/// Watches each step's reported values: a NaN or infinite loss or metric stops the run (naming the
+/// step and the value); a metric at or above the limit its manifest entry declares (MEC's spectral
+/// norm of C: the Taylor series converges only below 1) warns, once per metric, or stops when the
+/// run asks for that.
 /// </summary>
-public sealed class DivergenceGuard(double spectralLimit = 1.0, bool stopOnSpectral = false)
+public sealed class DivergenceGuard(IEnumerable<ManifestValue> reported, bool stopOnLimit = false)
 {
-    private bool _warned;
+    private readonly ManifestValue[] _limited = reported.Where(v => v.Limit is not null).ToArray();
+    private readonly HashSet<string> _warned = new(StringComparer.Ordinal);
 
-    public (GuardVerdict Verdict, string? Message) Check(long step, StepMetrics m)
+    public (GuardVerdict Verdict, string? Message) Check(long step, StepMetrics metrics)
     {
-        foreach (var (name, value) in new[] { ("loss", m.Loss), ("coding_length", m.CodingLength), ("positive_cosine", m.PositiveCosine), ("spectral_norm", m.SpectralNorm) })
+        foreach (var (name, value) in metrics.Values)
             if (!float.IsFinite(value))
-                return (GuardVerdict.Stop, $"step {step}: {name} is {value}; stopping, the last good checkpoint is kept");
-        if (m.SpectralNorm >= spectralLimit)
+                return (GuardVerdict.Stop, string.Create(CultureInfo.InvariantCulture, $"step {step}: {name} is {value}; stopping, the last good checkpoint is kept"));
+        foreach (var limited in _limited)
         {
-            string message = $"step {step}: the spectral-norm estimate of C is {m.SpectralNorm:F3} ≥ {spectralLimit}: the Taylor series of the MEC loss no longer converges (raise ε_d², i.e. lambda_inv, or lower the order)";
-            if (stopOnSpectral) return (GuardVerdict.Stop, message + "; stopping");
-            if (!_warned) { _warned = true; return (GuardVerdict.Warn, message); }
+            if (!metrics.Values.TryGetValue(limited.Name, out float value) || value < limited.Limit) continue;
+            string message = string.Create(CultureInfo.InvariantCulture, $"step {step}: {limited.Name} is {value:F3} ≥ {limited.Limit}") +
+                (limited.LimitHint is { } hint ? ": " + hint : "");
+            if (stopOnLimit) return (GuardVerdict.Stop, message + "; stopping");
+            if (_warned.Add(limited.Name)) return (GuardVerdict.Warn, message);
         }
         return (GuardVerdict.Continue, null);
     }

@@ -1,5 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
-using OnnxMec.Formats;
+using OnnxMec.Contract;
 
 namespace OnnxMec.Graphs.Tests.Artifacts;
 

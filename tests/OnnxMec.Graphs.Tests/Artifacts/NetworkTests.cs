@@ -1,4 +1,4 @@
-using OnnxMec.Formats;
+using OnnxMec.Contract;
 
 namespace OnnxMec.Graphs.Tests.Artifacts;
 
@@ -9,7 +9,7 @@ public class NetworkTests
         var g = new GraphBuilder("backbone");
         var config = new ArtifactConfig { Arch = arch, Stem = stem, Width = width, ImageSize = size };
         var w = new ModelWeights(g, BnMode.Train);
-        var features = ResNet.Features(w, g.Input("images", DType.Float, MecNetworks.ImageShape(config)), config);
+        var features = Backbones.All.Get(arch).Features(w, g.Input("images", DType.Float, SiameseNetworks.ImageShape(config)), config);
         return (w.Specs, features);
     }
 

@@ -1,4 +1,4 @@
-using OnnxMec.Formats;
+using OnnxMec.Contract;
 
 namespace OnnxMec.Graphs.Tests.Artifacts;
 
@@ -14,7 +14,7 @@ public class TrainingGraphTests
         using var runner = new NamedRunner(TinySet.Graph(set, "training_model"));
         var state = TrainingState.Initial(set);
         var (v1, v2) = TinySet.Views(config, Batch, 7);
-        var inputs = state.With((ArtifactNames.View1, v1), (ArtifactNames.View2, v2), (ArtifactNames.LambdaInv, FloatTensor.Scalar(Batch)));
+        var inputs = state.With((ArtifactNames.View1, v1), (ArtifactNames.View2, v2), (MecObjective.LambdaInv, FloatTensor.Scalar(Batch)));
         var analytic = runner.Run(inputs);
 
         // Tensors from the backbone's last stages, the projector and the predictor: the gradient of
@@ -62,10 +62,10 @@ public class TrainingGraphTests
         var losses = new List<float>();
         for (int step = 0; step < 20; step++)
         {
-            var outputs = runner.Run(state.With((ArtifactNames.View1, v1), (ArtifactNames.View2, v2), (ArtifactNames.LambdaInv, FloatTensor.Scalar(batch)),
+            var outputs = runner.Run(state.With((ArtifactNames.View1, v1), (ArtifactNames.View2, v2), (MecObjective.LambdaInv, FloatTensor.Scalar(batch)),
                 (ArtifactNames.Lr, FloatTensor.Scalar(0.05f)), (ArtifactNames.EmaMomentum, FloatTensor.Scalar(0.99f))));
             losses.Add(outputs[ArtifactNames.Loss][0]);
-            Assert.That(outputs[ArtifactNames.SpectralNorm][0], Is.InRange(0f, 1f), "ε_d² = 1 keeps ‖C‖₂ below 1");
+            Assert.That(outputs[MecObjective.SpectralNorm][0], Is.InRange(0f, 1f), "ε_d² = 1 keeps ‖C‖₂ below 1");
             state.Apply(outputs);
         }
         Assert.That(losses.All(float.IsFinite), Is.True);
@@ -83,7 +83,7 @@ public class TrainingGraphTests
         using var optimizer = new NamedRunner(TinySet.Graph(set, "optimizer_model"));
         using var ema = new NamedRunner(TinySet.Graph(set, "ema_model"));
         var (v1, v2) = TinySet.Views(config, Batch, 3);
-        (string, FloatTensor)[] scalars = [(ArtifactNames.View1, v1), (ArtifactNames.View2, v2), (ArtifactNames.LambdaInv, FloatTensor.Scalar(Batch)),
+        (string, FloatTensor)[] scalars = [(ArtifactNames.View1, v1), (ArtifactNames.View2, v2), (MecObjective.LambdaInv, FloatTensor.Scalar(Batch)),
             (ArtifactNames.Lr, FloatTensor.Scalar(0.1f)), (ArtifactNames.EmaMomentum, FloatTensor.Scalar(0.9f))];
 
         var one = TrainingState.Initial(set);

@@ -32,7 +32,7 @@ public class MecLossTests
         var g = new GraphBuilder("mec");
         var inputs = Enumerable.Range(0, 4).Select(i => g.Input($"x{i}", dtype, Shape.Of(M, D))).ToArray();
         var li = g.Constant(TensorData.Scalar(dtype, lambdaInv));
-        var outputs = MecLoss.Build(g, inputs[0], inputs[1], inputs[2], inputs[3], li, order, form, powerIterations);
+        var outputs = MecLoss.Build(g, inputs[0], inputs[1], inputs[2], inputs[3], li, order, form == "batch" ? MecForm.Batch : MecForm.Feature, powerIterations);
         g.Output(outputs.Loss, "loss");
         g.Output(outputs.CodingLength, "coding_length");
         g.Output(outputs.PositiveCosine, "positive_cosine");
@@ -105,7 +105,7 @@ public class MecLossTests
         {
             var z1c = g.Constant(TensorData.Doubles(Flat(z1), M, D));
             var z2c = g.Constant(TensorData.Doubles(Flat(z2), M, D));
-            return MecLoss.Build(g, x[0], x[1], z1c, z2c, g.Constant(TensorData.Doubles([LambdaInv])), 4, "batch", 3).Loss;
+            return MecLoss.Build(g, x[0], x[1], z1c, z2c, g.Constant(TensorData.Doubles([LambdaInv])), 4, MecForm.Batch, 3).Loss;
         });
     }
 
@@ -114,7 +114,7 @@ public class MecLossTests
     {
         var g = new GraphBuilder("sg");
         var x = Enumerable.Range(0, 4).Select(i => g.Input($"x{i}", DType.Double, Shape.Of(M, D))).ToArray();
-        var loss = MecLoss.Build(g, x[0], x[1], x[2], x[3], g.Constant(TensorData.Doubles([LambdaInv])), 4, "batch", 3).Loss;
+        var loss = MecLoss.Build(g, x[0], x[1], x[2], x[3], g.Constant(TensorData.Doubles([LambdaInv])), 4, MecForm.Batch, 3).Loss;
         var grads = Autodiff.Gradients(loss, x);
         g.Output(grads[2], "dz1");
         g.Output(grads[0], "dp1");

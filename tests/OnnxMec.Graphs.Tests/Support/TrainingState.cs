@@ -1,4 +1,4 @@
-using OnnxMec.Formats;
+using OnnxMec.Contract;
 
 namespace OnnxMec.Graphs.Tests;
 
