@@ -23,7 +23,7 @@ internal static class Fixtures
         return folder;
     }
 
-    public static SessionFactory Cpu(int threads = 1) => new(new RuntimeOptions { Threads = threads });
+    public static SessionFactory Cpu(int threads = 1, StateMemory? memory = null) => new(new RuntimeOptions { Threads = threads, StateMemory = memory });
 
     public const int Batch = 8;
 

@@ -3,7 +3,7 @@ namespace OnnxMec.Runtime.Tests;
 public class ResumeTests
 {
     [Test]
-    public void A_run_resumed_from_a_checkpoint_gives_bit_identical_losses()
+    public void A_run_resumed_from_a_checkpoint_gives_bit_identical_losses([Values] StateMemory memory)
     {
         string folder = Fixtures.TinySetFolder();
         string runs = Directory.CreateTempSubdirectory("onnxmec-run-").FullName;
@@ -15,7 +15,7 @@ public class ResumeTests
             const int total = 12, checkpointAt = 7;
 
             var uninterrupted = new List<float>();
-            using (var session = TrainingSession.Create(set, Fixtures.Cpu(threads: 2)))
+            using (var session = TrainingSession.Create(set, Fixtures.Cpu(threads: 2, memory: memory)))
             {
                 for (int step = 0; step < total; step++)
                 {
@@ -30,7 +30,7 @@ public class ResumeTests
             Assert.That(checkpoint.Info.Step, Is.EqualTo(checkpointAt));
             Assert.That(checkpoint.Info.ArtifactHash, Is.EqualTo(set.Hash));
             var resumed = new List<float>();
-            using (var session = TrainingSession.Create(set, Fixtures.Cpu(threads: 2)))
+            using (var session = TrainingSession.Create(set, Fixtures.Cpu(threads: 2, memory: memory)))
             {
                 session.SetState(checkpoint.State, checkpoint.Path);
                 for (long step = checkpoint.Info.Step; step < total; step++)

@@ -2,7 +2,10 @@ using Microsoft.ML.OnnxRuntime;
 
 namespace OnnxMec.Runtime.Tests;
 
-public class TrainingSessionTests
+/// <summary>Every test runs with the state in pinned managed arrays and in ORT-allocated memory behind the copy graph (the CUDA code path).</summary>
+[TestFixture(StateMemory.Managed)]
+[TestFixture(StateMemory.Device)]
+public class TrainingSessionTests(StateMemory memory)
 {
     private string _folder = "";
 
@@ -12,7 +15,7 @@ public class TrainingSessionTests
     [TearDown]
     public void RemoveSet() => Directory.Delete(_folder, recursive: true);
 
-    private TrainingSession Open() => TrainingSession.Create(ArtifactSetFolder.Open(_folder), Fixtures.Cpu());
+    private TrainingSession Open() => TrainingSession.Create(ArtifactSetFolder.Open(_folder), Fixtures.Cpu(memory: memory));
 
     [Test]
     public void Fused_steps_update_every_kind_of_state_and_report_finite_metrics()
@@ -93,7 +96,7 @@ public class TrainingSessionTests
         var weights = set.InitialOnlineWeights().Select(t => t.Name == "conv1.weight" ? NamedTensor.Float32(t.Name, t.Shape, Enumerable.Repeat(0.5f, (int)t.ElementCount).ToArray()) : t).ToList();
         string file = Path.Combine(_folder, "imported.safetensors");
         SafeTensors.Write(file, weights);
-        using var session = TrainingSession.Create(set, Fixtures.Cpu(), SafeTensors.Read(file).Tensors, file);
+        using var session = TrainingSession.Create(set, Fixtures.Cpu(memory: memory), SafeTensors.Read(file).Tensors, file);
         var state = session.GetState().ToDictionary(t => t.Name, t => t.AsFloat32());
         Assert.That(state["conv1.weight"], Is.All.EqualTo(0.5f));
         Assert.That(state["target.conv1.weight"], Is.All.EqualTo(0.5f), "the target starts as a copy");

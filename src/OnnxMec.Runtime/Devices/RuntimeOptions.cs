@@ -12,6 +12,9 @@ public sealed record RuntimeOptions
 
     public int CudaDeviceId { get; init; }
 
+    /// <summary>Where training state lives; null: <see cref="Runtime.StateMemory.Managed"/> on the CPU, <see cref="Runtime.StateMemory.Device"/> on CUDA.</summary>
+    public StateMemory? StateMemory { get; init; }
+
     public GraphOptimizationLevel Optimization { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
 
     /// <summary>

@@ -22,12 +22,55 @@ public sealed class SessionFactory
         _options = options;
         _logger = logger ?? NullLogger.Instance;
         Device = Resolve(options, _logger);
+        StateMemory = options.StateMemory ?? (Device == DeviceKind.Cuda ? StateMemory.Device : StateMemory.Managed);
     }
 
     /// <summary>The device sessions actually run on (never Auto).</summary>
     public DeviceKind Device { get; }
 
     public int Threads => _options.Threads;
+
+    /// <summary>Where training sessions keep their state (the option's choice, or the device's default).</summary>
+    public StateMemory StateMemory { get; }
+
+    /// <summary>The memory of the device sessions run on, as ORT's allocators name it.</summary>
+    internal OrtMemoryInfo DeviceMemoryInfo() => Device == DeviceKind.Cuda
+        ? new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, _options.CudaDeviceId, OrtMemType.Default)
+        : new OrtMemoryInfo(OrtMemoryInfo.allocatorCPU, OrtAllocatorType.DeviceAllocator, 0, OrtMemType.Default);
+
+    /// <summary>
+    /// Opens a graph that only moves data (an Identity) on the device: no graph optimisations, one
+    /// thread, and an allocator that takes exactly what is asked (no arena rounding up to the next
+    /// power of two), because what it allocates is long-lived state.
+    /// </summary>
+    internal InferenceSession OpenForCopies(byte[] model, string source)
+    {
+        using var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL,
+            IntraOpNumThreads = 1,
+            InterOpNumThreads = 1,
+            EnableCpuMemArena = false,
+        };
+        if (Device == DeviceKind.Cuda)
+        {
+            using var cuda = new OrtCUDAProviderOptions();
+            cuda.UpdateOptions(new Dictionary<string, string>
+            {
+                ["device_id"] = _options.CudaDeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["arena_extend_strategy"] = "kSameAsRequested",
+            });
+            options.AppendExecutionProvider_CUDA(cuda);
+        }
+        try
+        {
+            return new InferenceSession(model, options);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidDataException($"{source}: ONNX Runtime cannot load this model: {e.Message}", e);
+        }
+    }
 
     public InferenceSession Open(string modelPath) => Open(File.ReadAllBytes(modelPath), modelPath);
 

@@ -4,38 +4,51 @@ using OnnxMec.Contract;
 namespace OnnxMec.Runtime;
 
 /// <summary>
-/// The training state, double-buffered: each tensor has two pinned buffers wrapped once as
-/// OrtValues. A graph reads a tensor's current buffer and writes its update into the other one,
-/// which then becomes current, so a step moves no tensor through managed code.
+/// The training state, double-buffered: each tensor has two OrtValues in one <see cref="TensorMemory"/>.
+/// A graph reads a tensor's current buffer and writes its update into the other one, which then
+/// becomes current, so a step moves no tensor through the host; only loading a state and taking a
+/// copy of it (checkpoints, weights, export) copy between the host and the memory.
 /// </summary>
 internal sealed class StateBuffers : IDisposable
 {
-    internal sealed class Slot(string name, string role, long[] shape)
+    internal sealed class Slot(string name, string role, long[] shape, OrtValue first, OrtValue second)
     {
+        private readonly OrtValue[] _values = [first, second];
+
         public string Name { get; } = name;
         public string Role { get; } = role;
         public long[] Shape { get; } = shape;
-        public float[][] Data { get; } = [new float[shape.Aggregate(1L, (a, b) => a * b)], new float[shape.Aggregate(1L, (a, b) => a * b)]];
-        public OrtValue[] Values { get; } = new OrtValue[2];
         public int Current { get; set; }
 
-        public OrtValue CurrentValue => Values[Current];
-        public OrtValue NextValue => Values[1 - Current];
-        public float[] CurrentData => Data[Current];
+        public OrtValue CurrentValue => _values[Current];
+        public OrtValue NextValue => _values[1 - Current];
+        public IReadOnlyList<OrtValue> Values => _values;
     }
 
+    private readonly TensorMemory _memory;
     private readonly List<Slot> _slots = [];
     private readonly Dictionary<string, Slot> _byName = new(StringComparer.Ordinal);
 
-    public StateBuffers(Manifest manifest)
+    public StateBuffers(Manifest manifest, TensorMemory memory)
     {
-        foreach (var t in manifest.Tensors)
+        _memory = memory;
+        try
         {
-            var slot = new Slot(t.Name, t.Role, t.Shape);
-            slot.Values[0] = OrtValue.CreateTensorValueFromMemory(slot.Data[0], t.Shape);
-            slot.Values[1] = OrtValue.CreateTensorValueFromMemory(slot.Data[1], t.Shape);
-            _slots.Add(slot);
-            _byName[t.Name] = slot;
+            foreach (var t in manifest.Tensors)
+            {
+                var first = memory.Allocate(t.Shape);
+                OrtValue second;
+                try { second = memory.Allocate(t.Shape); }
+                catch { first.Dispose(); throw; }
+                var slot = new Slot(t.Name, t.Role, t.Shape, first, second);
+                _slots.Add(slot);
+                _byName[t.Name] = slot;
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
         }
     }
 
@@ -62,18 +75,16 @@ internal sealed class StateBuffers : IDisposable
         }
         if (problems.Count > 0) throw new InvalidDataException($"{source} does not fit the artifact set:\n  " + string.Join("\n  ", problems));
         foreach (var slot in _slots)
-        {
-            byName[slot.Name].AsFloat32().CopyTo(slot.CurrentData, 0);
-        }
+            _memory.Write(byName[slot.Name].AsFloat32(), slot.CurrentValue);
     }
 
-    /// <summary>A copy of the current state, manifest order.</summary>
-    public IReadOnlyList<NamedTensor> Snapshot() =>
-        _slots.Select(s => NamedTensor.Float32(s.Name, s.Shape, s.CurrentData)).ToList();
+    /// <summary>A host copy of the current state (or of the slots that match), manifest order.</summary>
+    public IReadOnlyList<NamedTensor> Snapshot(Func<Slot, bool>? which = null) =>
+        _slots.Where(which ?? (_ => true)).Select(s => NamedTensor.Float32(s.Name, s.Shape, _memory.Read(s.CurrentValue))).ToList();
 
     public void Dispose()
     {
         foreach (var slot in _slots)
-            foreach (var v in slot.Values) v?.Dispose();
+            foreach (var v in slot.Values) v.Dispose();
     }
 }

@@ -10,25 +10,39 @@ namespace OnnxMec.Runtime;
 /// <see cref="ExportModelForInferencing"/>. Everything is bound by the roles the manifest declares:
 /// state tensors, runtime scalars (values by name, from the caller's schedules), reported metrics,
 /// gradients and updates, so a loss with new scalars or metrics runs unchanged. All state
-/// (parameters, target, momenta, BN statistics) stays in double-buffered OrtValues; the fused step
-/// reuses two prebuilt IO bindings, one per buffer parity. Graphs are opened on first use.
+/// (parameters, target, momenta, BN statistics) and the split graphs' gradients stay in
+/// double-buffered OrtValues in the factory's <see cref="StateMemory"/> (device memory on CUDA), and
+/// the host sees them only through copies (<see cref="GetState"/>, <see cref="OnlineWeights"/>);
+/// runtime scalars and reported metrics are single host floats, copied by ORT with each run. The
+/// fused step reuses two prebuilt IO bindings, one per buffer parity. Graphs are opened on first use.
 /// </summary>
 public sealed class TrainingSession : IDisposable
 {
     private readonly ArtifactSetFolder _set;
     private readonly SessionFactory _factory;
+    private readonly TensorMemory _memory;
     private readonly StateBuffers _state;
     private readonly Dictionary<string, GraphSession> _graphs = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Graph, int Parity), OrtIoBinding> _bindings = [];
     private readonly Dictionary<string, (float[] Data, OrtValue Value)> _scalars = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (float[] Data, OrtValue Value)> _gradients = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, OrtValue> _gradients = new(StringComparer.Ordinal);
     private readonly RunOptions _run = new();
 
     private TrainingSession(ArtifactSetFolder set, SessionFactory factory)
     {
         _set = set;
         _factory = factory;
-        _state = new StateBuffers(set.Manifest);
+        _memory = TensorMemory.For(factory);
+        try
+        {
+            _state = new StateBuffers(set.Manifest, _memory);
+        }
+        catch
+        {
+            _memory.Dispose();
+            _run.Dispose();
+            throw;
+        }
         foreach (var value in set.Manifest.Graphs.Values.SelectMany(g => g.Inputs.Where(i => Roles.IsScalar(i.Role)).Concat(g.Outputs.Where(o => Roles.IsReported(o.Role)))))
             if (!_scalars.ContainsKey(value.Name))
             {
@@ -62,6 +76,9 @@ public sealed class TrainingSession : IDisposable
     public Manifest Manifest => _set.Manifest;
     public ArtifactSetFolder ArtifactSet => _set;
     public DeviceKind Device => _factory.Device;
+
+    /// <summary>Where the state lives.</summary>
+    public StateMemory StateMemory => _factory.StateMemory;
 
     /// <summary>The name of the output with the role loss.</summary>
     public string LossName { get; }
@@ -116,8 +133,7 @@ public sealed class TrainingSession : IDisposable
     public void SetState(IReadOnlyList<NamedTensor> state, string source) => _state.Load(state, source);
 
     /// <summary>The online network's parameters and BN statistics (torchvision names).</summary>
-    public IReadOnlyList<NamedTensor> OnlineWeights() =>
-        _state.Slots.Where(s => Roles.IsOnline(s.Role)).Select(s => NamedTensor.Float32(s.Name, s.Shape, s.CurrentData)).ToList();
+    public IReadOnlyList<NamedTensor> OnlineWeights() => _state.Snapshot(s => Roles.IsOnline(s.Role));
 
     /// <summary>Writes the trained encoder as a standalone inference model (see <see cref="EncoderExport"/>).</summary>
     public void ExportModelForInferencing(string path, bool withProjector = false, bool foldBatchNorm = false, IReadOnlyDictionary<string, string>? metadata = null) =>
@@ -211,7 +227,7 @@ public sealed class TrainingSession : IDisposable
         {
             if (input.Role == Roles.Data) continue;
             if (Roles.IsScalar(input.Role)) binding.BindInput(input.Name, _scalars[input.Name].Value);
-            else if (input.Role == Roles.Gradient) binding.BindInput(input.Name, Gradient(input.Name).Value);
+            else if (input.Role == Roles.Gradient) binding.BindInput(input.Name, Gradient(input.Name));
             else binding.BindInput(input.Name, StateValue(input.Name));
         }
         foreach (var output in graph.Graph.Outputs)
@@ -219,20 +235,20 @@ public sealed class TrainingSession : IDisposable
             if (output.Updates is { } target) binding.BindOutput(output.Name, _state.TryGet(target, out var slot)
                 ? slot.NextValue
                 : throw new InvalidDataException($"graph '{graph.Name}': output '{output.Name}' updates '{target}', which is not a state tensor"));
-            else if (output.Role == Roles.Gradient) binding.BindOutput(output.Name, Gradient(output.Name).Value);
+            else if (output.Role == Roles.Gradient) binding.BindOutput(output.Name, Gradient(output.Name));
             else if (Roles.IsReported(output.Role)) binding.BindOutput(output.Name, _scalars[output.Name].Value);
             else throw new InvalidDataException($"graph '{graph.Name}': no place to put output '{output.Name}' (role {output.Role})");
         }
         return binding;
     }
 
-    private (float[] Data, OrtValue Value) Gradient(string name)
+    /// <summary>A gradient of the split graphs, in the state's memory (written by training_model, read by optimizer_model).</summary>
+    private OrtValue Gradient(string name)
     {
         if (_gradients.TryGetValue(name, out var existing)) return existing;
         string param = name.StartsWith(ArtifactNames.GradPrefix, StringComparison.Ordinal) ? name[ArtifactNames.GradPrefix.Length..] : name;
         var slot = _state.TryGet(param, out var s) ? s : throw new InvalidDataException($"gradient '{name}' of unknown parameter '{param}'");
-        var data = new float[slot.CurrentData.Length];
-        var created = (data, OrtValue.CreateTensorValueFromMemory(data, slot.Shape));
+        var created = _memory.Allocate(slot.Shape);
         _gradients[name] = created;
         return created;
     }
@@ -242,8 +258,9 @@ public sealed class TrainingSession : IDisposable
         foreach (var b in _bindings.Values) b.Dispose();
         foreach (var g in _graphs.Values) g.Dispose();
         foreach (var (_, v) in _scalars.Values) v.Dispose();
-        foreach (var (_, v) in _gradients.Values) v.Dispose();
+        foreach (var v in _gradients.Values) v.Dispose();
         _state.Dispose();
+        _memory.Dispose();
         _run.Dispose();
     }
 }
