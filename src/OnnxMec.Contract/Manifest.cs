@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace OnnxMec.Contract;
 
@@ -35,20 +36,11 @@ public sealed partial record Manifest(
 {
     public const string FileName = "manifest.json";
 
-    public static JsonSerializerOptions JsonOptions { get; } = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        // A missing or null field of a record that does not allow one is an error, not a null
-        // that fails later (a manifest or checkpoint someone edited).
-        RespectNullableAnnotations = true,
-        RespectRequiredConstructorParameters = true,
-    };
+    private static readonly JsonTypeInfo<Manifest> Json = ContractJson.TypeInfo<Manifest>(ManifestJsonContext.Default, indented: true);
 
     /// <summary>Indented JSON with arrays of numbers and strings kept on one line, "\n" line ends.</summary>
     public string ToJson() =>
-        FlatArray().Replace(JsonSerializer.Serialize(this, JsonOptions).ReplaceLineEndings("\n"),
+        FlatArray().Replace(JsonSerializer.Serialize(this, Json).ReplaceLineEndings("\n"),
             m => "[" + string.Join(", ", m.Groups[1].Value.Split(',').Select(item => item.Trim())) + "]") + "\n";
 
     [System.Text.RegularExpressions.GeneratedRegex(@"\[\s*([^\[\]{}]+?)\s*\]")]
@@ -118,7 +110,7 @@ public sealed partial record Manifest(
         string text = InputFiles.ReadText(path, "an artifact-set manifest");
         try
         {
-            var manifest = JsonSerializer.Deserialize<Manifest>(text, JsonOptions) ?? throw new InvalidDataException($"{path}: empty manifest");
+            var manifest = JsonSerializer.Deserialize(text, Json) ?? throw new InvalidDataException($"{path}: empty manifest");
             var errors = manifest.Validate();
             if (errors.Count > 0) throw new InvalidDataException($"{path}: invalid manifest:\n  " + string.Join("\n  ", errors));
             return manifest;

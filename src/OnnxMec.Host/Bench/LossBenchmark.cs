@@ -7,7 +7,7 @@ using OnnxMec.Runtime;
 
 namespace OnnxMec.Host.Bench;
 
-internal sealed record LossBenchmarkOptions(int Dim = 2048, int[]? Batches = null, int[]? Orders = null, double EpsD2 = 1.0 / 32, int Repeats = 5, int Threads = 0, int Seed = 0, DeviceKind Device = DeviceKind.Cpu)
+internal sealed record LossBenchmarkOptions(int Dim = 2048, int[]? Batches = null, int[]? Orders = null, double EpsD2 = 1.0 / 32, int Repeats = 5, int Threads = 0, int Seed = 0)
 {
     public int[] BatchSizes => Batches ?? [256, 512, 1024, 2048];
     public int[] TaylorOrders => Orders ?? [1, 2, 4];
@@ -26,9 +26,9 @@ internal sealed record LossBenchmarkRow(int Batch, string Method, double Forward
 /// </summary>
 internal static class LossBenchmark
 {
-    public static IEnumerable<LossBenchmarkRow> Run(LossBenchmarkOptions o)
+    /// <summary>The rows, as measured, with ORT's sessions opened by <paramref name="factory"/> (its device and threads).</summary>
+    public static IEnumerable<LossBenchmarkRow> Run(LossBenchmarkOptions o, SessionFactory factory)
     {
-        var factory = new SessionFactory(new RuntimeOptions { Threads = o.Threads, Device = o.Device });
         foreach (int m in o.BatchSizes)
         {
             var (p, z) = Embeddings(m, o.Dim, o.Seed);

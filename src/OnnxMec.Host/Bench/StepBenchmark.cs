@@ -5,7 +5,8 @@ using OnnxMec.Runtime;
 
 namespace OnnxMec.Host.Bench;
 
-internal sealed record StepBenchmarkOptions(string Model, int Batch, int Threads, double? Width, int Steps = 10, int Warmup = 2, DeviceKind Device = DeviceKind.Cpu, bool Split = true, string? ProfilePrefix = null, bool BlockedConv = true);
+internal sealed record StepBenchmarkOptions(string Model, int Batch, int Threads, double? Width, int Steps = 10, int Warmup = 2, DeviceKind Device = DeviceKind.Cpu, bool Split = true, string? ProfilePrefix = null, bool BlockedConv = true,
+    StateMemory? StateMemory = null);
 
 /// <summary>Milliseconds per call after warm-up: median, min, max.</summary>
 internal sealed record Timing(double MedianMs, double MinMs, double MaxMs)
@@ -18,7 +19,7 @@ internal sealed record Timing(double MedianMs, double MinMs, double MaxMs)
 }
 
 internal sealed record StepBenchmarkResult(string Set, int Batch, int Threads, long Parameters, Timing Step, Timing? TrainingModel, Timing? Optimizer, Timing? Ema,
-    double ImagesPerSecond, double PeakRssMb, double LoadSeconds, IReadOnlyList<string> ProfileFiles);
+    double ImagesPerSecond, double PeakRssMb, double LoadSeconds, IReadOnlyList<string> ProfileFiles, DeviceKind Device, StateMemory StateMemory);
 
 /// <summary>
 /// Times the full MEC training step (the fused train_step graph: two views through the online and
@@ -33,7 +34,7 @@ internal static class StepBenchmark
         string folder = SetFolder(o);
         var set = ArtifactSetFolder.Open(folder);
         if (o.ProfilePrefix is { } prefix && Path.GetDirectoryName(Path.GetFullPath(prefix)) is { } profileFolder) Directory.CreateDirectory(profileFolder);
-        var factory = new SessionFactory(new RuntimeOptions { Threads = o.Threads, Device = o.Device, ProfilePrefix = o.ProfilePrefix, BlockedConv = o.BlockedConv });
+        var factory = new SessionFactory(new RuntimeOptions { Threads = o.Threads, Device = o.Device, ProfilePrefix = o.ProfilePrefix, BlockedConv = o.BlockedConv, StateMemory = o.StateMemory });
         var started = DateTime.UtcNow;
         var session = TrainingSession.Create(set, factory);
         var c = set.Manifest.Config;
@@ -62,7 +63,7 @@ internal static class StepBenchmark
         double peak = PeakRssMb();
         long parameters = set.Manifest.Tensors.Where(t => t.Role == Roles.Param).Sum(t => t.Shape.Aggregate(1L, (a, b) => a * b));
         return new StepBenchmarkResult(set.Manifest.Name, o.Batch, o.Threads > 0 ? o.Threads : Environment.ProcessorCount, parameters, step, training, optimizer, ema,
-            1000 * o.Batch / step.MedianMs, peak, load, ProfileFiles(o.ProfilePrefix, started));
+            1000 * o.Batch / step.MedianMs, peak, load, ProfileFiles(o.ProfilePrefix, started), factory.Device, factory.StateMemory);
     }
 
     /// <summary>The profiles ORT wrote when the sessions were disposed: prefix_timestamp.json, newer than the run's start.</summary>

@@ -73,7 +73,7 @@ internal static class ArtifactsCommand
             foreach (var file in set.Files) console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {file.Name,-32} {file.Bytes.Length / 1024.0,10:F0} KiB"));
             if (set.Manifest.Weights.File is null) console.WriteLine($"  (initial weights are made from seed {config.Seed} on first use)");
             if (parse.GetValue(json))
-                CliOutput.Json(console, new { name = setName, folder, parameters, files = set.Files.Select(f => f.Name).Append(Manifest.FileName), seconds = clock.Elapsed.TotalSeconds });
+                CliOutput.Json(console, new ArtifactsBuildJson(setName, folder, parameters, set.Files.Select(f => f.Name).Append(Manifest.FileName).ToList(), clock.Elapsed.TotalSeconds));
             return 0;
         });
         return new Command("artifacts", "Build ONNX training artifact sets") { build };
@@ -86,3 +86,6 @@ internal static class ArtifactsCommand
     private static string DerivedName(ArtifactConfig c) => string.Create(CultureInfo.InvariantCulture,
         $"{c.Arch}-{c.Stem}-w{c.Width}-s{c.ImageSize}-c{c.Channels}-p{string.Join("x", c.ProjectorDims)}-h{c.PredictorHidden}-o{c.Order}-{c.Form}-{c.Optimizer}");
 }
+
+/// <summary>`artifacts build --json`.</summary>
+internal sealed record ArtifactsBuildJson(string Name, string Folder, long Parameters, IReadOnlyList<string> Files, double Seconds);

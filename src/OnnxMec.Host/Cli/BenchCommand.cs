@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using OnnxMec.Host.Bench;
+using OnnxMec.Runtime;
 
 namespace OnnxMec.Host.Cli;
 
@@ -22,16 +23,19 @@ internal static class BenchCommand
         var json = new Option<bool>("--json") { Description = "End with one line of JSON: median_ms, min_ms, max_ms, peak_rss_mb, …" };
         var profile = new Option<string?>("--profile") { Description = "Write ORT's per-node profile (Chrome trace JSON) to files starting with this path, and print the time per operator type" };
         var blocked = new Option<bool>("--blocked-conv") { Description = "On the CPU, run convolutions in ORT's blocked (NCHWc) layout; false for the plain graphs", DefaultValueFactory = _ => true };
+        var memory = new Option<string?>("--state-memory") { Description = "managed (pinned host arrays; the CPU's default) or device (ORT's allocator for the device; CUDA's default)" };
         var command = new Command("step", "Milliseconds per full MEC training step (fused train_step), the split where the graphs allow, and peak RSS")
         {
-            model, batch, threads, width, steps, device, fusedOnly, json, profile, blocked,
+            model, batch, threads, width, steps, device, fusedOnly, json, profile, blocked, memory,
         };
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
             var r = StepBenchmark.Run(new StepBenchmarkOptions(parse.GetValue(model)!, parse.GetValue(batch), parse.GetValue(threads), parse.GetValue(width), parse.GetValue(steps),
-                Device: CliOutput.Device(parse.GetValue(device)!), Split: !parse.GetValue(fusedOnly), ProfilePrefix: parse.GetValue(profile), BlockedConv: parse.GetValue(blocked)));
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Set}: batch {r.Batch}, {r.Parameters:N0} online parameters, {r.Threads} threads; first step (incl. loading) {r.LoadSeconds:F1} s"));
+                Device: CliOutput.Device(parse.GetValue(device)!), Split: !parse.GetValue(fusedOnly), ProfilePrefix: parse.GetValue(profile), BlockedConv: parse.GetValue(blocked),
+                StateMemory: parse.GetValue(memory) is { } m ? CliOutput.Memory(m) : null));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{r.Set}: batch {r.Batch}, {r.Parameters:N0} online parameters, on the {CliOutput.Name(r.Device).ToUpperInvariant()} ({r.Threads} threads, state in {CliOutput.Name(r.StateMemory)} memory); first step (incl. loading) {r.LoadSeconds:F1} s"));
             output.WriteLine("| graph | median ms | min | max |");
             output.WriteLine("|---|---|---|---|");
             foreach (var (name, t) in new[] { ("train_step (fused)", r.Step), ("training_model (fwd+bwd)", r.TrainingModel), ("optimizer_model", r.Optimizer), ("ema_model", r.Ema) })
@@ -40,12 +44,8 @@ internal static class BenchCommand
             foreach (var file in r.ProfileFiles)
                 ProfileSummary.Read(file).WriteTable(output);
             if (parse.GetValue(json))
-                CliOutput.Json(output, new
-                {
-                    set = r.Set, batch = r.Batch, threads = r.Threads, median_ms = r.Step.MedianMs, min_ms = r.Step.MinMs, max_ms = r.Step.MaxMs,
-                    forward_backward_ms = r.TrainingModel?.MedianMs, optimizer_ms = r.Optimizer?.MedianMs, ema_ms = r.Ema?.MedianMs,
-                    images_per_second = r.ImagesPerSecond, peak_rss_mb = r.PeakRssMb,
-                });
+                CliOutput.Json(output, new StepBenchJson(r.Set, r.Batch, r.Threads, CliOutput.Name(r.Device), CliOutput.Name(r.StateMemory), r.Step.MedianMs, r.Step.MinMs, r.Step.MaxMs,
+                    r.TrainingModel?.MedianMs, r.Optimizer?.MedianMs, r.Ema?.MedianMs, r.ImagesPerSecond, r.PeakRssMb));
             return 0;
         });
         return command;
@@ -66,7 +66,7 @@ internal static class BenchCommand
             output.WriteLine("|---|---|---|---|---|");
             var rows = await DataBenchmark.Run(parse.GetValue(jpegs), parse.GetValue(batches), parse.GetValue(folder), row =>
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {row.Recipe} | {row.Source} | {row.Workers} | {row.ImagesPerSecond:F0} | {row.PerWorker:F0} |")));
-            if (parse.GetValue(json)) CliOutput.Json(output, new { rows });
+            if (parse.GetValue(json)) CliOutput.Json(output, new DataBenchJson(rows));
             return 0;
         });
         return command;
@@ -89,19 +89,21 @@ internal static class BenchCommand
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
-            var options = new LossBenchmarkOptions(parse.GetValue(dim), Ints(parse.GetValue(batches)!), Ints(parse.GetValue(orders)!), parse.GetValue(eps), parse.GetValue(repeats), parse.GetValue(threads),
-                Device: CliOutput.Device(parse.GetValue(device)!));
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"MEC loss: Taylor series vs exact log-det, d = {options.Dim}, ε_d² = {options.EpsD2:G4}, median of {options.Repeats} runs, {(options.Threads > 0 ? options.Threads : Environment.ProcessorCount)} threads"));
+            var options = new LossBenchmarkOptions(parse.GetValue(dim), Ints(parse.GetValue(batches)!), Ints(parse.GetValue(orders)!), parse.GetValue(eps), parse.GetValue(repeats), parse.GetValue(threads));
+            var factory = new SessionFactory(new RuntimeOptions { Threads = options.Threads, Device = CliOutput.Device(parse.GetValue(device)!) });
+            int cpuThreads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"MEC loss: Taylor series vs exact log-det, d = {options.Dim}, ε_d² = {options.EpsD2:G4}, median of {options.Repeats} runs, ORT on the {CliOutput.Name(factory.Device).ToUpperInvariant()} ({cpuThreads} CPU threads)"));
             output.WriteLine($"| m | method | forward ms | fwd+bwd ms | rel. error | ‖C‖₂ |");
             output.WriteLine($"|---|---|---|---|---|---|");
             var rows = new List<LossBenchmarkRow>();
-            foreach (var row in LossBenchmark.Run(options))
+            foreach (var row in LossBenchmark.Run(options, factory))
             {
                 rows.Add(row);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"| {row.Batch} | {row.Method} | {row.ForwardMs:F1} | {(row.ForwardBackwardMs is { } b ? b.ToString("F1", CultureInfo.InvariantCulture) : "–")} | {row.RelativeError:E1} | {row.SpectralNorm:F3} |"));
             }
-            if (parse.GetValue(json)) CliOutput.Json(output, new { threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount, rows });
+            if (parse.GetValue(json)) CliOutput.Json(output, new LossBenchJson(cpuThreads, CliOutput.Name(factory.Device), rows));
             return 0;
         });
         return command;
@@ -111,3 +113,13 @@ internal static class BenchCommand
         text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(s => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v > 0 ? v : throw new ArgumentException($"'{s}' in '{text}' is not a positive whole number")).ToArray();
 }
+
+/// <summary>`bench step --json`.</summary>
+internal sealed record StepBenchJson(string Set, int Batch, int Threads, string Device, string StateMemory, double MedianMs, double MinMs, double MaxMs,
+    double? ForwardBackwardMs, double? OptimizerMs, double? EmaMs, double ImagesPerSecond, double PeakRssMb);
+
+/// <summary>`bench data --json`.</summary>
+internal sealed record DataBenchJson(IReadOnlyList<DataBenchmarkRow> Rows);
+
+/// <summary>`bench loss --json`: rows of ORT timings on the device, and the C# float64 reference on the CPU.</summary>
+internal sealed record LossBenchJson(int Threads, string Device, IReadOnlyList<LossBenchmarkRow> Rows);

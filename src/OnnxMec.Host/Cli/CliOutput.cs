@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using OnnxMec.Runtime;
 
 namespace OnnxMec.Host.Cli;
@@ -7,14 +6,8 @@ namespace OnnxMec.Host.Cli;
 /// <summary>The last line every verb can print with --json (its results as one JSON object, snake_case keys), and shared option parsing.</summary>
 internal static class CliOutput
 {
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DictionaryKeyPolicy = null,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
-    public static void Json(TextWriter output, object result) => output.WriteLine(JsonSerializer.Serialize(result, Options));
+    /// <summary>Writes a verb's result record (registered in <see cref="OutputJsonContext"/>) as one line.</summary>
+    public static void Json(TextWriter output, object result) => output.WriteLine(JsonSerializer.Serialize(result, result.GetType(), OutputJsonContext.Default));
 
     /// <summary>"Key=value" pairs from --set, keys in configuration form ("Data:Source").</summary>
     public static Dictionary<string, string?> Settings(IEnumerable<string> pairs)
@@ -28,6 +21,17 @@ internal static class CliOutput
         }
         return result;
     }
+
+    /// <summary>--state-memory: managed or device.</summary>
+    public static StateMemory Memory(string name) => name switch
+    {
+        "managed" => StateMemory.Managed,
+        "device" => StateMemory.Device,
+        _ => throw new ArgumentException($"--state-memory: '{name}' is not managed or device"),
+    };
+
+    /// <summary>A device or memory as the options spell it (cpu, cuda; managed, device).</summary>
+    public static string Name<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
 
     /// <summary>--device: cpu, cuda or auto.</summary>
     public static DeviceKind Device(string name) => name switch

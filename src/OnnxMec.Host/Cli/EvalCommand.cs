@@ -60,7 +60,7 @@ internal static class EvalCommand
             var result = KnnClassifier.Evaluate(f.Bank, f.BankLabels, f.Queries, f.QueryLabels, f.Dim, f.Classes, parse.GetValue(k), parse.GetValue(temperature), setup.Factory);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"kNN: top-1 {result.Top1:F2} %, top-5 {result.Top5:F2} % ({result.Bank:N0} bank images from {setup.Data.Train.Name}, {result.Queries:N0} queries from {setup.Data.Queries!.Name})"));
-            if (parse.GetValue(o.Json)) CliOutput.Json(output, new { knn_top1 = result.Top1, knn_top5 = result.Top5, bank = result.Bank, queries = result.Queries, seconds = clock.Elapsed.TotalSeconds });
+            if (parse.GetValue(o.Json)) CliOutput.Json(output, new KnnEvalJson(result.Top1, result.Top5, result.Bank, result.Queries, clock.Elapsed.TotalSeconds));
             return 0;
         });
         return command;
@@ -91,7 +91,7 @@ internal static class EvalCommand
             var result = LinearProbe.Run(f.Bank, f.BankLabels, f.Queries, f.QueryLabels, f.Dim, f.Classes, parse.GetValue(epochs), parse.GetValue(lr), batchSize, 0, setup.Factory);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Linear probe: top-1 {result.Top1:F2} %, top-5 {result.Top5:F2} % after {result.Epochs} epochs, {steps} steps (final training loss {result.FinalLoss:F4})"));
-            if (parse.GetValue(o.Json)) CliOutput.Json(output, new { top1 = result.Top1, top5 = result.Top5, epochs = result.Epochs, steps, seconds = clock.Elapsed.TotalSeconds });
+            if (parse.GetValue(o.Json)) CliOutput.Json(output, new LinearEvalJson(result.Top1, result.Top5, result.Epochs, steps, clock.Elapsed.TotalSeconds));
             return 0;
         });
         return command;
@@ -111,3 +111,9 @@ internal static class EvalCommand
             Enumerable.Range(0, data.Queries.Count).Select(data.Queries.Label).ToArray(), dim, Math.Max(data.Train.ClassCount, data.Queries.ClassCount));
     }
 }
+
+/// <summary>`eval knn --json`.</summary>
+internal sealed record KnnEvalJson(double KnnTop1, double KnnTop5, int Bank, int Queries, double Seconds);
+
+/// <summary>`eval linear --json`.</summary>
+internal sealed record LinearEvalJson(double Top1, double Top5, int Epochs, long Steps, double Seconds);

@@ -33,9 +33,12 @@ internal static class ExportCommand
             console.WriteLine($"  preprocessing: {metadata["onnxmec.preprocessing"]}");
             if (metadata.TryGetValue("onnxmec.mean", out var mean)) console.WriteLine($"  mean {mean}, std {metadata["onnxmec.std"]} (also in the model's metadata)");
             if (parse.GetValue(json))
-                CliOutput.Json(console, new { output = to, bytes = new FileInfo(to).Length, with_projector = withProjector, fold_bn = parse.GetValue(fold), metadata });
+                CliOutput.Json(console, new ExportJson(to, new FileInfo(to).Length, withProjector, parse.GetValue(fold), metadata));
             return 0;
         });
         return command;
     }
 }
+
+/// <summary>`export --json`.</summary>
+internal sealed record ExportJson(string Output, long Bytes, bool WithProjector, bool FoldBn, Dictionary<string, string> Metadata);

@@ -49,14 +49,9 @@ internal static class TrainCommand
         var outcome = run.Outcome!;
         (summary ?? (o => output.WriteLine(Summary(o))))(outcome);
         if (json)
-            CliOutput.Json(output, new
-            {
-                run_dir = outcome.RunDir, steps = outcome.Steps, total_steps = outcome.TotalSteps, seconds = outcome.Seconds,
-                knn_top1_init = outcome.KnnInit?.Result.Top1, knn_top1 = outcome.KnnFinal?.Top1, knn_top5 = outcome.KnnFinal?.Top5,
-                knn_last_top1 = outcome.KnnLast?.Result.Top1, knn_last_step = outcome.KnnLast?.Step,
-                interrupted = outcome.Interrupted, stop_reason = outcome.StopReason, failures = outcome.Failures,
-                skipped_images = outcome.SkippedImages, checkpoint = outcome.Checkpoint, encoder = outcome.Encoder,
-            });
+            CliOutput.Json(output, new TrainJson(outcome.RunDir, outcome.Steps, outcome.TotalSteps, outcome.Seconds,
+                outcome.KnnInit?.Result.Top1, outcome.KnnFinal?.Top1, outcome.KnnFinal?.Top5, outcome.KnnLast?.Result.Top1, outcome.KnnLast?.Step,
+                outcome.Interrupted, outcome.StopReason, outcome.Failures, outcome.SkippedImages, outcome.Checkpoint, outcome.Encoder));
         return outcome.StopReason is not null ? 3 : outcome.Failures.Count > 0 ? 2 : 0;
     }
 
@@ -72,3 +67,8 @@ internal static class TrainCommand
         return string.Create(CultureInfo.InvariantCulture, $"{state} after {o.Steps:N0} of {o.TotalSteps:N0} steps in {o.Seconds:F0} s{knn}; run folder {o.RunDir}");
     }
 }
+
+/// <summary>`train --json` and `quickstart --json`.</summary>
+internal sealed record TrainJson(string RunDir, long Steps, long TotalSteps, double Seconds,
+    double? KnnTop1Init, double? KnnTop1, double? KnnTop5, double? KnnLastTop1, long? KnnLastStep,
+    bool Interrupted, string? StopReason, IReadOnlyList<string> Failures, int SkippedImages, string? Checkpoint, string? Encoder);

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace OnnxMec.Host.Training;
 
@@ -10,12 +9,6 @@ namespace OnnxMec.Host.Training;
 /// </summary>
 internal sealed class MetricsLog : IDisposable
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
     private readonly StreamWriter _writer;
 
     public MetricsLog(string path)
@@ -33,7 +26,8 @@ internal sealed class MetricsLog : IDisposable
         Write(record);
     }
 
-    public void Write(object record) => _writer.WriteLine(JsonSerializer.Serialize(record, Json));
+    /// <summary>A record of a type registered in <see cref="Cli.OutputJsonContext"/>, as one line.</summary>
+    public void Write(object record) => _writer.WriteLine(JsonSerializer.Serialize(record, record.GetType(), Cli.OutputJsonContext.Default));
 
     /// <summary>Every record of a metrics file of the given type, as JSON elements; lines that are not JSON objects are skipped.</summary>
     public static IEnumerable<JsonElement> Read(string path, string type)

@@ -39,7 +39,7 @@ internal static class ResumeCompatibility
         new("Threads", o => o.Threads, false),
         new("Device", o => o.Device, false),
         new("Data:Workers", o => o.Data.Workers, false),
-        new("Knn", o => JsonSerializer.Serialize(o.Knn), false),
+        new("Knn", o => JsonSerializer.Serialize(o.Knn, ConfigurationJsonContext.Default.KnnOptions), false),
         new("CheckpointEveryEpochs", o => o.CheckpointEveryEpochs, false),
         new("CheckpointEverySteps", o => o.CheckpointEverySteps, false),
         new("KeepCheckpoints", o => o.KeepCheckpoints, false),

@@ -17,8 +17,6 @@ namespace OnnxMec.Host.Training;
 /// </summary>
 internal sealed class RunContext : IDisposable
 {
-    private static readonly JsonSerializerOptions ConfigJson = new() { WriteIndented = true };
-
     private RunContext(TrainingSettings settings, RunFolder folder) { Settings = settings; Folder = folder; }
 
     public TrainingSettings Settings { get; }
@@ -73,7 +71,7 @@ internal sealed class RunContext : IDisposable
         Scalars = new StepScalars(new Schedules(Settings.Schedule, Loader.BatchesPerEpoch), loss, lossSettings, o.BatchSize);
         Store = new CheckpointStore(Folder.Checkpoints, o.KeepCheckpoints);
         var effective = Effective(o, Data);
-        ResolvedConfig = JsonSerializer.Serialize(effective, ConfigJson);
+        ResolvedConfig = JsonSerializer.Serialize(effective, ConfigurationJsonContext.Indented);
         Session = resume ? Resume(effective, progress) : Start();
         AtomicFile.WriteAllText(Folder.Config, ResolvedConfig + "\n");
         Metrics = new MetricsLog(Folder.Metrics);
@@ -83,7 +81,8 @@ internal sealed class RunContext : IDisposable
     /// <summary>The options with the normalisation that takes effect written in, so config.json says how images were normalised.</summary>
     private static TrainingOptions Effective(TrainingOptions o, TrainingData data)
     {
-        var copy = JsonSerializer.Deserialize<TrainingOptions>(JsonSerializer.Serialize(o))!;
+        var json = ConfigurationJsonContext.Default.TrainingOptions;
+        var copy = JsonSerializer.Deserialize(JsonSerializer.Serialize(o, json), json)!;
         copy.Data.Mean = data.Mean;
         copy.Data.Std = data.Std;
         return copy;

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using OnnxMec.Contract;
 
 namespace OnnxMec.Runtime;
@@ -25,9 +27,9 @@ public sealed record CheckpointInfo(
 {
     public const string MetadataKey = "onnxmec";
 
-    private static readonly JsonSerializerOptions Compact = new(Manifest.JsonOptions) { WriteIndented = false };
+    private static readonly JsonTypeInfo<CheckpointInfo> Json = ContractJson.TypeInfo<CheckpointInfo>(CheckpointJsonContext.Default, indented: false);
 
-    public string ToJson() => JsonSerializer.Serialize(this, Compact);
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     /// <summary>Reads and checks the metadata as a config is checked: every field present, in range, and consistent.</summary>
     public static CheckpointInfo FromJson(string json, string source)
@@ -35,7 +37,7 @@ public sealed record CheckpointInfo(
         CheckpointInfo info;
         try
         {
-            info = JsonSerializer.Deserialize<CheckpointInfo>(json, Manifest.JsonOptions) ?? throw new InvalidDataException($"{source}: empty checkpoint metadata");
+            info = JsonSerializer.Deserialize(json, Json) ?? throw new InvalidDataException($"{source}: empty checkpoint metadata");
         }
         catch (JsonException e)
         {
@@ -62,3 +64,6 @@ public sealed record CheckpointInfo(
         return e;
     }
 }
+
+[JsonSerializable(typeof(CheckpointInfo))]
+internal sealed partial class CheckpointJsonContext : JsonSerializerContext;
