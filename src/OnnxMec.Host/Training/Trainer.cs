@@ -153,10 +153,33 @@ internal sealed class Trainer(TrainingSettings settings, IProgressReporter progr
                 run.Session.ExportModelForInferencing(run.Folder.Encoder, metadata: EncoderMetadata.For(run.Set, run.Settings, run.Folder.Path));
                 encoder = run.Folder.Encoder;
             });
-            Attempt("drawing the chart", () => TrainingChart.Write(run.Folder.Metrics, run.Folder.Chart));
+            Attempt("drawing the chart", () => DrawChart(run));
         }
         return (checkpoint, encoder);
     }
+
+    /// <summary>
+    /// The chart is optional: where its native library (SkiaSharp's, left out of some builds) cannot
+    /// be loaded, one line says so and the run ends as it would have.
+    /// </summary>
+    private void DrawChart(RunContext run)
+    {
+        try
+        {
+            TrainingChart.Write(run.Folder.Metrics, run.Folder.Chart);
+        }
+        catch (Exception e) when (MissingLibrary(e) is { } missing)
+        {
+            progress.Message($"no chart: its native library cannot be loaded ({missing.Message})");
+        }
+    }
+
+    private static DllNotFoundException? MissingLibrary(Exception? e) => e switch
+    {
+        null => null,
+        DllNotFoundException missing => missing,
+        _ => MissingLibrary(e.InnerException),
+    };
 
     private MeasuredKnn Knn(RunContext run, long step, int epoch, string label)
     {
