@@ -17,6 +17,7 @@ public class BenchCommandTests
         Assert.That(errors, Has.Count.EqualTo(3));
         Assert.That(errors, Is.Ordered.Descending);
         Assert.That(errors[2], Is.LessThan(1e-3));
+        Assert.That(json.RootElement.GetProperty("device").GetString(), Is.EqualTo("cpu"));
     }
 }
 
@@ -33,6 +34,7 @@ public class BenchStepAndDataTests
         Assert.That(r.GetProperty("min_ms").GetDouble(), Is.Positive.And.LessThanOrEqualTo(r.GetProperty("median_ms").GetDouble()));
         Assert.That(r.GetProperty("max_ms").GetDouble(), Is.GreaterThanOrEqualTo(r.GetProperty("median_ms").GetDouble()));
         Assert.That(r.GetProperty("peak_rss_mb").GetDouble(), Is.Positive);
+        Assert.That((r.GetProperty("device").GetString(), r.GetProperty("state_memory").GetString()), Is.EqualTo(("cpu", "managed")));
     }
 
     [Test]
@@ -45,5 +47,19 @@ public class BenchStepAndDataTests
         var rows = json.RootElement.GetProperty("rows").EnumerateArray().ToList();
         Assert.That(rows.Select(r => r.GetProperty("recipe").GetString()).Distinct(), Is.EquivalentTo(new[] { "imagenet 224", "small 28" }));
         Assert.That(rows.All(r => r.GetProperty("images_per_second").GetDouble() > 0), Is.True);
+    }
+}
+
+public class CudaOnTheCpuBuildTests
+{
+    /// <summary>This build has no CUDA provider: every verb that takes --device cuda stops at once, saying what to build and install.</summary>
+    [TestCase("bench", "step", "--model", "resnet18-mini", "--batch", "2", "--steps", "1", "--fused-only")]
+    [TestCase("bench", "loss", "--dim", "8", "--batches", "4", "--repeats", "1")]
+    [TestCase("quickstart", "--epochs", "1")]
+    public void A_verb_asked_for_cuda_fails_with_what_to_build_and_install(params string[] verb)
+    {
+        var (exit, output) = CliRunner.Run([.. verb, "--device", "cuda", .. verb[0] == "quickstart" ? new[] { "--run-dir", HostFixture.NewRunDir("cuda") } : []]);
+        Assert.That(exit, Is.EqualTo(2), output);
+        Assert.That(output, Does.Contain("error: --device cuda").And.Contain("OrtFlavor=Gpu").And.Contain("libcudnn.so.9"));
     }
 }

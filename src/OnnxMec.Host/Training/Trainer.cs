@@ -170,9 +170,11 @@ internal sealed class Trainer(TrainingSettings settings, IProgressReporter progr
         }
         catch (Exception e) when (MissingLibrary(e) is { } missing)
         {
-            progress.Message($"no chart: its native library cannot be loaded ({missing.Message})");
+            progress.Message($"no chart: {FirstSentence(missing.Message)} (the chart is optional; everything else is written)");
         }
     }
+
+    private static string FirstSentence(string text) => text.Split(['\n', '.'], 2)[0].Trim();
 
     private static DllNotFoundException? MissingLibrary(Exception? e) => e switch
     {

@@ -10,9 +10,15 @@ namespace OnnxMec.Runtime;
 /// </summary>
 public sealed class SessionFactory
 {
-    private const string CudaHelp =
-        "CUDA needs the GPU build of ONNX Runtime (build with -p:OrtFlavor=Gpu, which references Microsoft.ML.OnnxRuntime.Gpu 1.31.0 " +
-        "instead of the CPU package) and, on the library path, CUDA 13 (libcublas.so.13, libcublasLt.so.13, libcudart.so.13, libcurand.so.10) and cuDNN 9.";
+    private const string CudaLibraries =
+        "CUDA 13 (libcudart.so.13, libcublas.so.13, libcublasLt.so.13, libcurand.so.10, libcufft.so.12) and cuDNN 9 (libcudnn.so.9) on the library path (LD_LIBRARY_PATH)";
+
+    private const string CpuBuildHelp =
+        "this onnxmec is built with the CPU package of ONNX Runtime, which has no CUDA execution provider: build it with -p:OrtFlavor=Gpu " +
+        "(Microsoft.ML.OnnxRuntime.Gpu.Linux 1.31.0 on Linux), and give it " + CudaLibraries + ".";
+
+    private const string GpuBuildHelp =
+        "ONNX Runtime's CUDA provider needs " + CudaLibraries + "; ONNX Runtime's log line above names the library it did not find.";
 
     private readonly RuntimeOptions _options;
     private readonly ILogger _logger;
@@ -152,9 +158,11 @@ public sealed class SessionFactory
         }
         catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
         {
+            // The CPU package lacks the entry point; the GPU package has it and fails on a missing library.
+            string help = e is EntryPointNotFoundException ? CpuBuildHelp : $"{e.Message}: {GpuBuildHelp}";
             if (options.Device == DeviceKind.Cuda)
-                throw new DeviceUnavailableException($"--device cuda: the CUDA execution provider cannot be loaded: {e.Message}\n{CudaHelp}", e);
-            logger.LogWarning("--device auto: CUDA is not available ({Reason}); running on the CPU. {Help}", e.Message, CudaHelp);
+                throw new DeviceUnavailableException($"--device cuda: the CUDA execution provider cannot be used: {help}", e);
+            logger.LogWarning("--device auto: CUDA cannot be used, running on the CPU: {Help}", help);
             return DeviceKind.Cpu;
         }
     }
