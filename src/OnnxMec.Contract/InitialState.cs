@@ -8,10 +8,10 @@ public static class InitialState
 {
     public static bool IsOnline(ManifestTensor t) => t.Role is Roles.Param or Roles.BnStat;
 
-    /// <summary>The online parameters and BN statistics from the manifest's seed, in manifest order.</summary>
-    public static IReadOnlyList<NamedTensor> OnlineFromSeed(Manifest manifest)
+    /// <summary>The online parameters and BN statistics drawn from a seed (the manifest's by default), in manifest order.</summary>
+    public static IReadOnlyList<NamedTensor> OnlineFromSeed(Manifest manifest, int? seed = null)
     {
-        var rng = new Random(manifest.Weights.Seed);
+        var rng = new Random(seed ?? manifest.Weights.Seed);
         return manifest.Tensors.Where(IsOnline)
             .Select(t => NamedTensor.Float32(t.Name, t.Shape, TensorInit.Fill(t.Init, t.Shape, t.FanIn, rng)))
             .ToList();

@@ -31,12 +31,13 @@ internal static class BenchCommand
             var output = parse.InvocationConfiguration.Output;
             var r = StepBenchmark.Run(new StepBenchmarkOptions(parse.GetValue(model)!, parse.GetValue(batch), parse.GetValue(threads), parse.GetValue(width), parse.GetValue(steps),
                 Device: CliOutput.Device(parse.GetValue(device)!), Split: !parse.GetValue(fusedOnly), ProfilePrefix: parse.GetValue(profile), BlockedConv: parse.GetValue(blocked)));
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Set}: batch {r.Batch}, {r.Parameters:N0} online parameters, {r.Threads} threads; first step (incl. loading) {r.LoadSeconds:F1} s"));
+            string processes = r.Processes > 1 ? $" over {r.Processes} processes ({r.Batch / r.Processes} images each)" : "";
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Set}: batch {r.Batch}{processes}, {r.Parameters:N0} online parameters, {r.Threads} threads{(r.Processes > 1 ? " per process" : "")}; first step (incl. loading) {r.LoadSeconds:F1} s"));
             output.WriteLine("| graph | median ms | min | max |");
             output.WriteLine("|---|---|---|---|");
             foreach (var (name, t) in new[] { ("train_step (fused)", r.Step), ("training_model (fwd+bwd)", r.TrainingModel), ("optimizer_model", r.Optimizer), ("ema_model", r.Ema) })
                 if (t is not null) output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {t.MedianMs:F1} | {t.MinMs:F1} | {t.MaxMs:F1} |"));
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.ImagesPerSecond:F1} images/s; peak RSS {r.PeakRssMb:F0} MiB"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.ImagesPerSecond:F1} images/s; peak RSS {r.PeakRssMb:F0} MiB{(r.Processes > 1 ? $" (rank 0); {100 * r.CommunicationShare:F1} % of the step exchanging between processes" : "")}"));
             foreach (var file in r.ProfileFiles)
                 ProfileSummary.Read(file).WriteTable(output);
             if (parse.GetValue(json))
@@ -44,7 +45,7 @@ internal static class BenchCommand
                 {
                     set = r.Set, batch = r.Batch, threads = r.Threads, median_ms = r.Step.MedianMs, min_ms = r.Step.MinMs, max_ms = r.Step.MaxMs,
                     forward_backward_ms = r.TrainingModel?.MedianMs, optimizer_ms = r.Optimizer?.MedianMs, ema_ms = r.Ema?.MedianMs,
-                    images_per_second = r.ImagesPerSecond, peak_rss_mb = r.PeakRssMb,
+                    images_per_second = r.ImagesPerSecond, peak_rss_mb = r.PeakRssMb, processes = r.Processes, communication_share = r.CommunicationShare,
                 });
             return 0;
         });

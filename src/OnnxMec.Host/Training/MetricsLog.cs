@@ -52,4 +52,7 @@ internal sealed class MetricsLog : IDisposable
     public void Dispose() => _writer.Dispose();
 }
 
+/// <summary>The state checksum of every process at a step, in rank order (they must be equal).</summary>
+internal sealed record VerifyRecord(string Type, long Step, string[] Checksums);
+
 internal sealed record KnnRecord(string Type, long Step, int Epoch, double KnnTop1, double KnnTop5, int Bank, int Queries, double Seconds);

@@ -14,7 +14,7 @@ internal interface IProgressReporter : IDisposable
 internal static class ProgressReporters
 {
     public static IProgressReporter Create(TextWriter output, ILogger logger) =>
-        ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive
+        ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive && Distributed.ProcessGroup.Current.Size == 1
             ? new LiveProgress()
             : new PlainProgress(output, logger);
 }

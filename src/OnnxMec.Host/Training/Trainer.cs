@@ -12,26 +12,33 @@ namespace OnnxMec.Host.Training;
 /// schedules by global step, metrics per step, the kNN monitor, checkpoints at epoch ends (and on a
 /// stop request). At the end the trained state is checkpointed first; the final kNN, the exported
 /// encoder and the chart come after, and their failure never loses it. Resumes exactly from the
-/// newest checkpoint of its run folder.
+/// newest checkpoint of its run folder. Started by mpirun as several processes, each trains on
+/// its shard of every global batch (see <see cref="TrainingSession.DataParallelStep"/>); rank 0
+/// alone prints, writes the run folder and evaluates; all stop at the same step.
 /// </summary>
 internal sealed class Trainer(TrainingSettings settings, IProgressReporter progress, ILogger logger)
 {
     private TrainingOptions Options => settings.Options;
 
+    /// <summary>The state checksums of all processes are compared this often (and at every checkpoint).</summary>
+    private const int VerifyEverySteps = 50;
+
     public async Task<TrainingOutcome> RunAsync(bool resume, CancellationToken stop)
     {
         var clock = Stopwatch.StartNew();
-        using var run = RunContext.Open(settings, resume, progress, logger);
+        using var run = RunContext.Open(settings, resume, Distributed.ProcessGroup.Current, progress, logger);
         Announce(run, resume);
         var state = new LoopState(run.StartStep, run.Position);
-        if (Options.Knn.AtStart && !resume && run.Data.Queries is not null)
+        if (Options.Knn.AtStart && !resume && run.Data.Queries is not null && run.IsWriter)
             state.KnnInit = state.KnnLast = Knn(run, state.Step, 0, "random init");
 
         await TrainEpochs(run, state, stop);
 
         var failures = new List<string>();
         string? checkpoint = null, encoder = null;
-        if (state.StopReason is not null)
+        if (state.StopReason is null) run.VerifyIdentical(state.Step);
+        if (!run.IsWriter) { }
+        else if (state.StopReason is not null)
             progress.Message($"stopped: {state.StopReason}" + (run.Store.Newest() is { } kept ? $" ({kept})" : " (no checkpoint was written before it)"));
         else if (state.Interrupted)
         {
@@ -43,7 +50,7 @@ internal sealed class Trainer(TrainingSettings settings, IProgressReporter progr
         if (run.Loader.SkippedImages > 0) progress.Message($"{run.Loader.SkippedImages} unreadable images were skipped");
         return new TrainingOutcome
         {
-            RunDir = run.Folder.Path, Steps = state.Step, TotalSteps = run.TotalSteps, Seconds = clock.Elapsed.TotalSeconds,
+            RunDir = run.IsWriter ? run.Folder.Path : "", Steps = state.Step, TotalSteps = run.TotalSteps, Seconds = clock.Elapsed.TotalSeconds,
             KnnInit = state.KnnInit, KnnLast = state.KnnLast, Interrupted = state.Interrupted, StopReason = state.StopReason,
             SkippedImages = run.Loader.SkippedImages, Encoder = encoder, Checkpoint = checkpoint, Failures = failures,
         };
@@ -63,7 +70,9 @@ internal sealed class Trainer(TrainingSettings settings, IProgressReporter progr
     private void Announce(RunContext run, bool resume)
     {
         var o = Options;
-        progress.Message($"Training '{run.Set.Manifest.Name}' on {run.Data.Train.Name}: {run.Data.Train.Count:N0} images, batch {o.BatchSize}, " +
+        if (!run.IsWriter) return;
+        string processes = run.Group.Size > 1 ? $" × {run.Group.Size} processes ({run.LocalBatch} images each)" : "";
+        progress.Message($"Training '{run.Set.Manifest.Name}' on {run.Data.Train.Name}: {run.Data.Train.Count:N0} images, batch {o.BatchSize}{processes}, " +
             $"{o.Epochs} epochs of {run.Loader.BatchesPerEpoch} steps ({run.TotalSteps:N0} steps), on the {run.Factory.Device.ToString().ToUpperInvariant()}; run folder {run.Folder.Path}");
     }
 
@@ -71,37 +80,48 @@ internal sealed class Trainer(TrainingSettings settings, IProgressReporter progr
     {
         double imagesPerSecond = 0;
         var stepClock = Stopwatch.StartNew();
+        // Several processes must stop at the same step: they agree on it after every step, so none
+        // of them may stop on its own in between (the loader is not cancelled from outside).
+        bool together = run.Group.Size > 1;
         while (s.Epoch < Options.Epochs && s.StopReason is null && !s.Interrupted)
         {
             try
             {
-                await foreach (var batch in run.Loader.ReadEpoch(s.Epoch, s.BatchInEpoch, stop))
+                await foreach (var batch in run.Loader.ReadEpoch(s.Epoch, s.BatchInEpoch, together ? CancellationToken.None : stop))
                 {
                     using (batch)
                     {
                         var scalars = run.Scalars.At(s.Step);
-                        var metrics = run.Session.Step(batch.View1, batch.View2, batch.Count, scalars);
+                        var metrics = together
+                            ? run.Session.DataParallelStep(batch.View1, batch.View2, batch.Count, scalars, run.Group)
+                            : run.Session.Step(batch.View1, batch.View2, batch.Count, scalars);
                         s.Step++;
                         s.BatchInEpoch = batch.BatchIndex + 1;
                         double seconds = stepClock.Elapsed.TotalSeconds;
                         stepClock.Restart();
-                        imagesPerSecond = imagesPerSecond == 0 ? batch.Count / seconds : 0.9 * imagesPerSecond + 0.1 * batch.Count / seconds;
-                        run.Metrics.Step(s.Step, s.Epoch, metrics.Values, scalars, imagesPerSecond);
-                        progress.Step(s.Step, run.TotalSteps, s.Epoch, metrics.Loss, imagesPerSecond);
+                        int images = batch.Count * run.Group.Size;
+                        imagesPerSecond = imagesPerSecond == 0 ? images / seconds : 0.9 * imagesPerSecond + 0.1 * images / seconds;
+                        if (run.IsWriter)
+                        {
+                            run.Metrics.Step(s.Step, s.Epoch, metrics.Values, scalars, imagesPerSecond);
+                            progress.Step(s.Step, run.TotalSteps, s.Epoch, metrics.Loss, imagesPerSecond);
+                        }
                         var (verdict, message) = run.Guard.Check(s.Step, metrics);
                         if (verdict == GuardVerdict.Warn) { progress.Message("warning: " + message); logger.LogWarning("{Message}", message); }
                         if (verdict == GuardVerdict.Stop) { s.StopReason = message; break; }
                         s.LastLoss = metrics.Loss;
-                        if (Options.CheckpointEverySteps > 0 && s.Step % Options.CheckpointEverySteps == 0)
+                        bool checkpoint = Options.CheckpointEverySteps > 0 && s.Step % Options.CheckpointEverySteps == 0;
+                        if (checkpoint || s.Step % VerifyEverySteps == 0) run.VerifyIdentical(s.Step);
+                        if (checkpoint)
                         {
-                            run.Save(s.Step, s.Epoch, s.BatchInEpoch, s.LastLoss, null);
+                            if (run.IsWriter) run.Save(s.Step, s.Epoch, s.BatchInEpoch, s.LastLoss, null);
                             s.SavedStep = s.Step;
                         }
                     }
-                    if (stop.IsCancellationRequested) { s.Interrupted = true; break; }
+                    if (together ? run.Group.Any(stop.IsCancellationRequested) : stop.IsCancellationRequested) { s.Interrupted = true; break; }
                 }
             }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested && !together)
             {
                 s.Interrupted = true;
             }
@@ -111,11 +131,12 @@ internal sealed class Trainer(TrainingSettings settings, IProgressReporter progr
             s.BatchInEpoch = 0;
             if (s.Epoch == Options.Epochs) break;
             double? score = null;
-            if (Options.Knn.EveryEpochs > 0 && s.Epoch % Options.Knn.EveryEpochs == 0 && run.Data.Queries is not null)
+            if (Options.Knn.EveryEpochs > 0 && s.Epoch % Options.Knn.EveryEpochs == 0 && run.Data.Queries is not null && run.IsWriter)
                 score = (s.KnnLast = Knn(run, s.Step, s.Epoch, $"epoch {s.Epoch}")).Result.Top1;
             if (Options.CheckpointEveryEpochs > 0 && s.Epoch % Options.CheckpointEveryEpochs == 0)
             {
-                run.Save(s.Step, s.Epoch, 0, s.LastLoss, score);
+                run.VerifyIdentical(s.Step);
+                if (run.IsWriter) run.Save(s.Step, s.Epoch, 0, s.LastLoss, score);
                 s.SavedStep = s.Step;
             }
         }

@@ -13,7 +13,7 @@ namespace OnnxMec.Runtime;
 /// (parameters, target, momenta, BN statistics) stays in double-buffered OrtValues; the fused step
 /// reuses two prebuilt IO bindings, one per buffer parity. Graphs are opened on first use.
 /// </summary>
-public sealed class TrainingSession : IDisposable
+public sealed partial class TrainingSession : IDisposable
 {
     private readonly ArtifactSetFolder _set;
     private readonly SessionFactory _factory;
@@ -21,7 +21,9 @@ public sealed class TrainingSession : IDisposable
     private readonly Dictionary<string, GraphSession> _graphs = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Graph, int Parity), OrtIoBinding> _bindings = [];
     private readonly Dictionary<string, (float[] Data, OrtValue Value)> _scalars = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (float[] Data, OrtValue Value)> _gradients = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, OrtValue> _gradients = new(StringComparer.Ordinal);
+    private float[]? _gradientBuffer;
+    private Dictionary<string, (int Offset, int Length)>? _gradientSlices;
     private readonly RunOptions _run = new();
 
     private TrainingSession(ArtifactSetFolder set, SessionFactory factory)
@@ -211,7 +213,7 @@ public sealed class TrainingSession : IDisposable
         {
             if (input.Role == Roles.Data) continue;
             if (Roles.IsScalar(input.Role)) binding.BindInput(input.Name, _scalars[input.Name].Value);
-            else if (input.Role == Roles.Gradient) binding.BindInput(input.Name, Gradient(input.Name).Value);
+            else if (input.Role == Roles.Gradient) binding.BindInput(input.Name, Gradient(input.Name));
             else binding.BindInput(input.Name, StateValue(input.Name));
         }
         foreach (var output in graph.Graph.Outputs)
@@ -219,22 +221,36 @@ public sealed class TrainingSession : IDisposable
             if (output.Updates is { } target) binding.BindOutput(output.Name, _state.TryGet(target, out var slot)
                 ? slot.NextValue
                 : throw new InvalidDataException($"graph '{graph.Name}': output '{output.Name}' updates '{target}', which is not a state tensor"));
-            else if (output.Role == Roles.Gradient) binding.BindOutput(output.Name, Gradient(output.Name).Value);
+            else if (output.Role == Roles.Gradient) binding.BindOutput(output.Name, Gradient(output.Name));
             else if (Roles.IsReported(output.Role)) binding.BindOutput(output.Name, _scalars[output.Name].Value);
             else throw new InvalidDataException($"graph '{graph.Name}': no place to put output '{output.Name}' (role {output.Role})");
         }
         return binding;
     }
 
-    private (float[] Data, OrtValue Value) Gradient(string name)
+    /// <summary>
+    /// The buffer of a parameter's gradient ("grad." + its name): a slice of one flat array holding
+    /// every gradient, so that combining them across processes is one all-reduce.
+    /// </summary>
+    private OrtValue Gradient(string name)
     {
         if (_gradients.TryGetValue(name, out var existing)) return existing;
-        string param = name.StartsWith(ArtifactNames.GradPrefix, StringComparison.Ordinal) ? name[ArtifactNames.GradPrefix.Length..] : name;
-        var slot = _state.TryGet(param, out var s) ? s : throw new InvalidDataException($"gradient '{name}' of unknown parameter '{param}'");
-        var data = new float[slot.CurrentData.Length];
-        var created = (data, OrtValue.CreateTensorValueFromMemory(data, slot.Shape));
-        _gradients[name] = created;
-        return created;
+        if (_gradientSlices is null)
+        {
+            _gradientSlices = new Dictionary<string, (int, int)>(StringComparer.Ordinal);
+            int offset = 0;
+            foreach (var slot in _state.Slots.Where(s => s.Role == Roles.Param))
+            {
+                _gradientSlices[ArtifactNames.GradPrefix + slot.Name] = (offset, slot.CurrentData.Length);
+                offset = checked(offset + slot.CurrentData.Length);
+            }
+            _gradientBuffer = GC.AllocateArray<float>(offset, pinned: true);
+        }
+        if (!_gradientSlices.TryGetValue(name, out var slice) || !_state.TryGet(name[ArtifactNames.GradPrefix.Length..], out var param))
+            throw new InvalidDataException($"gradient '{name}' is not the gradient of a parameter of '{Manifest.Name}'");
+        var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _gradientBuffer!.AsMemory(slice.Offset, slice.Length), param.Shape);
+        _gradients[name] = value;
+        return value;
     }
 
     public void Dispose()
@@ -242,7 +258,8 @@ public sealed class TrainingSession : IDisposable
         foreach (var b in _bindings.Values) b.Dispose();
         foreach (var g in _graphs.Values) g.Dispose();
         foreach (var (_, v) in _scalars.Values) v.Dispose();
-        foreach (var (_, v) in _gradients.Values) v.Dispose();
+        foreach (var v in _gradients.Values) v.Dispose();
+        foreach (var v in _dataParallelBuffers.Values) v.Value.Dispose();
         _state.Dispose();
         _run.Dispose();
     }
