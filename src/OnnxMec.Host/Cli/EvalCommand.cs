@@ -13,7 +13,7 @@ internal static class EvalCommand
     /// <summary>Fewer SGD steps than this and a linear probe's accuracy says little; the user is told so.</summary>
     private const int FewProbeSteps = 100;
 
-    public static Command Create() => new("eval", "Evaluate a trained encoder") { Knn(), Linear() };
+    public static Command Create() => new("eval", "Evaluate a trained encoder") { Knn(), Linear(), FineTuneCommand.Create() };
 
     /// <summary>The options every eval verb shares.</summary>
     private sealed class Common

@@ -50,6 +50,9 @@ internal static class QuickstartCommand
         return command;
     }
 
+    /// <summary>The quickstart's settings (configs/quickstart.json, embedded in the program).</summary>
+    public static Stream Config() => QuickstartConfig();
+
     private static Stream QuickstartConfig() =>
         typeof(QuickstartCommand).Assembly.GetManifestResourceStream("quickstart.json") ?? throw new InvalidOperationException("the quickstart config is missing from the build");
 }
