@@ -31,7 +31,7 @@ internal static class AblationChart
             plot.Axes.Bottom.SetTicks(xs, points.Select(p => p.Value.ToString("0.#####", CultureInfo.InvariantCulture)).ToArray());
             plot.XLabel(label);
             plot.YLabel("kNN top-1 (%)");
-            plot.ShowLegend(Alignment.LowerRight);
+            plot.ShowLegend(Edge.Bottom);
         }
         multiplot.SavePng(pngPath, 1350, 420);
     }
