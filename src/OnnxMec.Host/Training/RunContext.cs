@@ -34,6 +34,9 @@ internal sealed class RunContext : IDisposable
     public MetricsLog Metrics { get; private set; } = null!;
     public DivergenceGuard Guard { get; private set; } = null!;
 
+    /// <summary>The loss's settings in effect: its defaults with the run's "Loss" section over them.</summary>
+    public IReadOnlyDictionary<string, double> LossSettings { get; private set; } = new Dictionary<string, double>();
+
     /// <summary>The run's configuration as written to config.json and into every checkpoint, normalisation resolved.</summary>
     public string ResolvedConfig { get; private set; } = "";
 
@@ -64,7 +67,7 @@ internal sealed class RunContext : IDisposable
         var o = Options;
         var config = Set.Manifest.Config;
         var loss = Losses.All.Find(config.Loss) ?? throw new InvalidDataException($"artifact set '{Set.Manifest.Name}' was built with the loss '{config.Loss}', which this build does not have ({string.Join(", ", Losses.All.Names)})");
-        var lossSettings = LossSettings.Resolve(loss, config.Loss, o.Loss);
+        var lossSettings = LossSettings = Training.LossSettings.Resolve(loss, config.Loss, o.Loss);
         CheckRecipe(config);
         Factory = new SessionFactory(new RuntimeOptions { Device = Settings.Device, Threads = o.Threads }, logger);
         Data = TrainingData.Create(Settings.DataSource, o.Data, Settings.Recipe, config);
