@@ -28,6 +28,7 @@ internal sealed class Trainer(TrainingSettings settings, IProgressReporter progr
             state.KnnInit = state.KnnLast = Knn(run, state.Step, 0, Options.InitWeights is null ? "random init" : "initial weights");
 
         await TrainEpochs(run, state, stop);
+        progress.Complete();
 
         var failures = new List<string>();
         string? checkpoint = null, encoder = null;
