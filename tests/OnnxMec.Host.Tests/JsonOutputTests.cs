@@ -41,12 +41,14 @@ public partial class JsonOutputTests
     }
 
     [Test]
-    public void Bench_verbs_write_snake_case_json_and_bench_step_reports_the_threads_it_ran_with()
+    public void Bench_verbs_write_snake_case_json_and_bench_step_reports_its_threads_and_makes_the_profile_folder()
     {
-        var (exit, output) = CliRunner.Run("bench", "step", "--model", "resnet18-mini", "--batch", "4", "--threads", "1", "--steps", "1", "--fused-only", "--json");
+        string profile = Path.Combine(HostFixture.Root, "profile", "not-made-yet", "step");
+        var (exit, output) = CliRunner.Run("bench", "step", "--model", "resnet18-mini", "--batch", "4", "--threads", "1", "--steps", "1", "--fused-only", "--profile", profile, "--json");
         Assert.That(exit, Is.Zero, output);
         Assert.That(AssertSnakeCase(output, "bench step").GetProperty("threads").GetInt32(), Is.EqualTo(1));
         Assert.That(output, Does.Contain(", 1 threads;"), "the table says the same");
+        Assert.That(output, Does.Contain("node time per run by operator type"), "--profile made its folder and wrote the profile");
 
         (exit, output) = CliRunner.Run("bench", "loss", "--dim", "16", "--batches", "8", "--orders", "1", "--repeats", "1", "--threads", "1", "--json");
         Assert.That(exit, Is.Zero, output);
