@@ -59,17 +59,21 @@ internal static class DataReport
                 ? $"{folder.ClassCount} classes from its sub-folders ({string.Join(", ", folder.Classes.Take(NamesShown))}{(folder.ClassCount > NamesShown ? ", …" : "")})"
                 : $"{dataset.ClassCount} classes";
         string ignored = dataset is ImageFolderDataset { IgnoredFiles: > 0 } f ? $"; {f.IgnoredFiles:N0} files that are not .jpg, .jpeg or .png ignored" : "";
-        return string.Create(CultureInfo.InvariantCulture, $"{dataset.Name}: {dataset.Count:N0} images, {labels}; {Colour(sizes.Channels)} {Range(sizes)}{ignored}");
+        return string.Create(CultureInfo.InvariantCulture, $"{dataset.Name}: {dataset.Count:N0} images, {labels}; read as {Colour(sizes.Channels)}, {Range(sizes, dataset is ImageFolderDataset)}{ignored}");
     }
 
     private static string Colour(int channels) => channels == 1 ? "grey" : "RGB";
 
-    private static string Range(Sizes s)
+    /// <summary>The size, or the range of sizes, of the images decoded; for files, which may differ, how many were looked at.</summary>
+    private static string Range(Sizes s, bool files)
     {
         if (s.Seen.Count == 0) return $"(none of {s.Unreadable} sampled images could be read)";
         var (small, large) = (s.Seen.MinBy(x => (long)x.Width * x.Height), s.Seen.MaxBy(x => (long)x.Width * x.Height));
-        string range = small == large && s.Seen.Distinct().Count() == 1 ? $"{small.Width}×{small.Height}" : $"from {small.Width}×{small.Height} to {large.Width}×{large.Height}";
-        return s.Seen.Count + s.Unreadable < Sample ? range : $"{range} ({Sample} sampled{(s.Unreadable > 0 ? $", {s.Unreadable} unreadable" : "")})";
+        string range = s.Seen.Distinct().Count() == 1 ? $"{small.Width}×{small.Height}" : $"from {small.Width}×{small.Height} to {large.Width}×{large.Height}";
+        var notes = new List<string>();
+        if (files && s.Seen.Count + s.Unreadable == Sample) notes.Add($"{Sample} sampled");
+        if (s.Unreadable > 0) notes.Add($"{s.Unreadable} unreadable");
+        return notes.Count == 0 ? range : $"{range} ({string.Join(", ", notes)})";
     }
 
     private static string Conversion(Sizes train, TrainingData data, ArtifactConfig model, DataRecipe recipe, double minScale, bool training)

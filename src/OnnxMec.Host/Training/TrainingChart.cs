@@ -126,10 +126,7 @@ internal static class TrainingChart
         Line(plot, xs, ys, Curve, 1.5f);
         // The bound only where the curve comes near it; drawn always, it would flatten a curve that stays far below.
         if (panel.Metric == "spectral_norm" && ys.Max() > 0.5)
-        {
-            var bound = plot.Add.HorizontalLine(1, 1.5f, Colors.Crimson, LinePattern.Dashed);
-            bound.Text = "1";
-        }
+            plot.Add.HorizontalLine(1, 1.5f, Colors.Crimson, LinePattern.Dashed);
         return true;
     }
 
