@@ -67,13 +67,13 @@ internal sealed class RunContext : IDisposable
         var o = Options;
         var config = Set.Manifest.Config;
         var loss = Losses.All.Find(config.Loss) ?? throw new InvalidDataException($"artifact set '{Set.Manifest.Name}' was built with the loss '{config.Loss}', which this build does not have ({string.Join(", ", Losses.All.Names)})");
-        var lossSettings = LossSettings = Training.LossSettings.Resolve(loss, config.Loss, o.Loss);
+        LossSettings = Training.LossSettings.Resolve(loss, config.Loss, o.Loss);
         CheckRecipe(config);
         Factory = new SessionFactory(new RuntimeOptions { Device = Settings.Device, Threads = o.Threads }, logger);
         Data = TrainingData.Create(Settings.DataSource, o.Data, Settings.Recipe, config);
         Loader = new TwoViewLoader(Data.Train, Data.View1, Data.View2,
             new LoaderOptions { BatchSize = o.BatchSize, Workers = o.Data.Workers, Seed = o.Seed, SkipBadImages = o.Data.SkipBadImages }, logger);
-        Scalars = new StepScalars(new Schedules(Settings.Schedule, Loader.BatchesPerEpoch), loss, lossSettings, o.BatchSize);
+        Scalars = new StepScalars(new Schedules(Settings.Schedule, Loader.BatchesPerEpoch), loss, LossSettings, o.BatchSize);
         Store = new CheckpointStore(Folder.Checkpoints, o.KeepCheckpoints);
         var effective = Effective(o, Data);
         ResolvedConfig = JsonSerializer.Serialize(effective, ConfigJson);
