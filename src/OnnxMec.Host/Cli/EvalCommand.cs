@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using OnnxMec.Host.Configuration;
 using OnnxMec.Host.Evaluation;
+using OnnxMec.Host.Training;
 using OnnxMec.Runtime;
 
 namespace OnnxMec.Host.Cli;
@@ -38,6 +39,7 @@ internal static class EvalCommand
             var factory = new SessionFactory(new RuntimeOptions { Threads = parse.GetValue(Threads), Device = CliOutput.Device(parse.GetValue(Device)!) });
             var setup = EvaluationSetup.Create(parse.GetValue(Checkpoint), parse.GetValue(Encoder), parse.GetValue(Artifacts), configured, factory);
             output.WriteLine($"Data: {setup.Data.Train.Name} as the bank, {setup.Data.Queries?.Name ?? "no queries"} as queries (from {setup.DataOrigin})");
+            foreach (var line in DataReport.Lines(setup.Data, setup.Input, setup.Recipe, minScale: 1, training: false)) output.WriteLine(line);
             return setup;
         }
     }

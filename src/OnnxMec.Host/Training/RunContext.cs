@@ -42,6 +42,9 @@ internal sealed class RunContext : IDisposable
     public MetricsLog Metrics { get; private set; } = null!;
     public DivergenceGuard Guard { get; private set; } = null!;
 
+    /// <summary>The loss's settings in effect: its defaults with the run's "Loss" section over them.</summary>
+    public IReadOnlyDictionary<string, double> LossSettings { get; private set; } = new Dictionary<string, double>();
+
     /// <summary>The run's configuration as written to config.json and into every checkpoint, normalisation resolved.</summary>
     public string ResolvedConfig { get; private set; } = "";
 
@@ -79,7 +82,7 @@ internal sealed class RunContext : IDisposable
         var o = Options;
         var config = Set.Manifest.Config;
         var loss = Losses.All.Find(config.Loss) ?? throw new InvalidDataException($"artifact set '{Set.Manifest.Name}' was built with the loss '{config.Loss}', which this build does not have ({string.Join(", ", Losses.All.Names)})");
-        var lossSettings = LossSettings.Resolve(loss, config.Loss, o.Loss);
+        LossSettings = Training.LossSettings.Resolve(loss, config.Loss, o.Loss);
         CheckRecipe(config);
         // Processes on one machine share its cores: by default each takes its part of them.
         int threads = o.Threads > 0 || Group.Size == 1 ? o.Threads : Math.Max(1, Environment.ProcessorCount / Math.Max(1, Distributed.ProcessGroup.LocalSize));
@@ -87,7 +90,7 @@ internal sealed class RunContext : IDisposable
         Data = TrainingData.Create(Settings.DataSource, o.Data, Settings.Recipe, config);
         Loader = new TwoViewLoader(Data.Train, Data.View1, Data.View2,
             new LoaderOptions { BatchSize = LocalBatch, Workers = o.Data.Workers, Seed = o.Seed, SkipBadImages = o.Data.SkipBadImages, Shard = Group.Rank, Shards = Group.Size }, logger);
-        Scalars = new StepScalars(new Schedules(Settings.Schedule, Loader.BatchesPerEpoch), loss, lossSettings, o.BatchSize);
+        Scalars = new StepScalars(new Schedules(Settings.Schedule, Loader.BatchesPerEpoch), loss, LossSettings, o.BatchSize);
         if (IsWriter) Store = new CheckpointStore(Folder.Checkpoints, o.KeepCheckpoints);
         var effective = Effective(o, Data);
         ResolvedConfig = JsonSerializer.Serialize(effective, ConfigJson);

@@ -30,9 +30,10 @@ internal sealed class Trainer(TrainingSettings settings, IProgressReporter progr
         Announce(run, resume);
         var state = new LoopState(run.StartStep, run.Position);
         if (Options.Knn.AtStart && !resume && run.Data.Queries is not null && run.IsWriter)
-            state.KnnInit = state.KnnLast = Knn(run, state.Step, 0, "random init");
+            state.KnnInit = state.KnnLast = Knn(run, state.Step, 0, Options.InitWeights is null ? "random init" : "initial weights");
 
         await TrainEpochs(run, state, stop);
+        progress.Complete();
 
         var failures = new List<string>();
         string? checkpoint = null, encoder = null;
@@ -67,13 +68,24 @@ internal sealed class Trainer(TrainingSettings settings, IProgressReporter progr
         public MeasuredKnn? KnnInit, KnnLast;
     }
 
+    /// <summary>
+    /// Before the first step: what is trained on what (the data as the loader will make it), every
+    /// setting in effect, and how long the run is, so a long run never starts unannounced.
+    /// </summary>
     private void Announce(RunContext run, bool resume)
     {
         var o = Options;
         if (!run.IsWriter) return;
-        string processes = run.Group.Size > 1 ? $" × {run.Group.Size} processes ({run.LocalBatch} images each)" : "";
-        progress.Message($"Training '{run.Set.Manifest.Name}' on {run.Data.Train.Name}: {run.Data.Train.Count:N0} images, batch {o.BatchSize}{processes}, " +
-            $"{o.Epochs} epochs of {run.Loader.BatchesPerEpoch} steps ({run.TotalSteps:N0} steps), on the {run.Factory.Device.ToString().ToUpperInvariant()}; run folder {run.Folder.Path}");
+        var config = run.Set.Manifest.Config;
+        progress.Message($"Training '{run.Set.Manifest.Name}' ({config.Arch}, {config.Stem} stem, width {config.Width.ToString(CultureInfo.InvariantCulture)}) " +
+            $"on the {run.Factory.Device.ToString().ToUpperInvariant()}; run folder {run.Folder.Path}");
+        progress.Message("Data:");
+        foreach (var line in DataReport.Lines(run.Data, config, settings.Recipe, o.Data.MinScale, training: true)) progress.Message(line);
+        foreach (var line in SettingsSummary.Lines(run.ResolvedConfig, run.LossSettings)) progress.Message(line);
+        long images = run.TotalSteps * o.BatchSize;
+        string left = resume ? $"; resuming after step {run.StartStep:N0}, {run.TotalSteps - run.StartStep:N0} steps to go" : "";
+        string processes = run.Group.Size > 1 ? $", each step over {run.Group.Size} processes of {run.LocalBatch} images" : "";
+        progress.Message($"Length: {o.Epochs:N0} epoch{(o.Epochs == 1 ? "" : "s")} × {run.Loader.BatchesPerEpoch:N0} steps of {o.BatchSize} images = {run.TotalSteps:N0} steps, {images:N0} images (two views each){processes}{left}");
     }
 
     private async Task TrainEpochs(RunContext run, LoopState s, CancellationToken stop)
