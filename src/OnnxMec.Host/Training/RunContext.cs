@@ -65,7 +65,6 @@ internal sealed class RunContext : IDisposable
         var config = Set.Manifest.Config;
         var loss = Losses.All.Find(config.Loss) ?? throw new InvalidDataException($"artifact set '{Set.Manifest.Name}' was built with the loss '{config.Loss}', which this build does not have ({string.Join(", ", Losses.All.Names)})");
         var lossSettings = LossSettings.Resolve(loss, config.Loss, o.Loss);
-        CheckRecipe(config);
         Factory = new SessionFactory(new RuntimeOptions { Device = Settings.Device, Threads = o.Threads }, logger);
         Data = TrainingData.Create(Settings.DataSource, o.Data, Settings.Recipe, config);
         Loader = new TwoViewLoader(Data.Train, Data.View1, Data.View2,
@@ -89,13 +88,6 @@ internal sealed class RunContext : IDisposable
         return copy;
     }
 
-    /// <summary>The recipe must make the images the set takes: MoCo v3's ImageNet recipe is for 3-channel input.</summary>
-    private void CheckRecipe(ArtifactConfig config)
-    {
-        if (Settings.Recipe == DataRecipe.ImageNet && config.Channels != 3)
-            throw new OptionsInvalidException([$"Data:Recipe: 'imagenet' makes 3-channel views, and artifact set '{Set.Manifest.Name}' takes {config.Channels}-channel images; use Data:Recipe=small"]);
-    }
-
     private TrainingSession Start()
     {
         Position = new DataPosition(Options.Seed, 0, 0);
@@ -117,7 +109,8 @@ internal sealed class RunContext : IDisposable
             var (refused, allowed) = ResumeCompatibility.Compare(before, effective,
                 (before.Data.Mean ?? Settings.DataSource.Mean, before.Data.Std ?? Settings.DataSource.Std), (Data.Mean, Data.Std));
             if (refused.Count > 0)
-                throw new OptionsInvalidException(refused.Select(r => r + $" (the checkpoint's run has the first; resuming needs it unchanged)").ToList());
+                throw new InvalidDataException($"{newest}: resuming needs the settings the run was trained with; {(refused.Count > 1 ? "these differ" : "this differs")} (the checkpoint's → now):\n  " +
+                    string.Join("\n  ", refused));
             foreach (var change in allowed) progress.Message($"resume: {change}");
         }
         if (checkpoint.Info.StepsPerEpoch != Loader.BatchesPerEpoch)
@@ -138,10 +131,24 @@ internal sealed class RunContext : IDisposable
         return session;
     }
 
-    /// <summary>Writes a checkpoint of the current state; a score only where it was measured on exactly these weights.</summary>
-    public string Save(long step, int epoch, int batchInEpoch, float loss, double? score) =>
-        Store.Save(Session.GetState(), new CheckpointInfo(step, epoch, Set.Manifest.Name, Set.Hash, Set.Manifest.Config, Settings.Schedule, Loader.BatchesPerEpoch,
+    /// <summary>
+    /// Writes a checkpoint of the current state, a score only where it was measured on exactly these
+    /// weights; returns its path, or null, writing nothing, where a weight is no longer finite (a
+    /// step can break the weights before the loss shows it), with what is broken in <paramref name="broken"/>.
+    /// </summary>
+    public string? Save(long step, int epoch, int batchInEpoch, float loss, double? score, out string? broken)
+    {
+        var state = Session.GetState();
+        foreach (var tensor in state)
+            if (tensor.FirstNonFinite() is >= 0 and var bad)
+            {
+                broken = $"'{tensor.Name}' holds {tensor.AsFloat32()[bad]} at element {bad}";
+                return null;
+            }
+        broken = null;
+        return Store.Save(state, new CheckpointInfo(step, epoch, Set.Manifest.Name, Set.Hash, Set.Manifest.Config, Settings.Schedule, Loader.BatchesPerEpoch,
             new DataPosition(Options.Seed, epoch, batchInEpoch), float.IsFinite(loss) ? loss : null, score, ResolvedConfig));
+    }
 
     public void Dispose()
     {

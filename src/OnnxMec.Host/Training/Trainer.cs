@@ -31,15 +31,16 @@ internal sealed class Trainer(TrainingSettings settings, IProgressReporter progr
 
         var failures = new List<string>();
         string? checkpoint = null, encoder = null;
+        if (state.StopReason is null && state.Interrupted)
+        {
+            checkpoint = state.Step != state.SavedStep ? Save(run, state, state.BatchInEpoch, null) : run.Store.Newest();
+            if (state.StopReason is null)
+                progress.Message($"interrupted after step {state.Step}; checkpoint written, resume with --resume --run-dir {run.Folder.Path}");
+        }
+        else if (state.StopReason is null)
+            (checkpoint, encoder) = Finish(run, state, failures);
         if (state.StopReason is not null)
             progress.Message($"stopped: {state.StopReason}" + (run.Store.Newest() is { } kept ? $" ({kept})" : " (no checkpoint was written before it)"));
-        else if (state.Interrupted)
-        {
-            checkpoint = state.Step != state.SavedStep ? run.Save(state.Step, state.Epoch, state.BatchInEpoch, state.LastLoss, null) : run.Store.Newest();
-            progress.Message($"interrupted after step {state.Step}; checkpoint written, resume with --resume --run-dir {run.Folder.Path}");
-        }
-        else
-            (checkpoint, encoder) = Finish(run, state, failures);
         if (run.Loader.SkippedImages > 0) progress.Message($"{run.Loader.SkippedImages} unreadable images were skipped");
         return new TrainingOutcome
         {
@@ -92,11 +93,7 @@ internal sealed class Trainer(TrainingSettings settings, IProgressReporter progr
                         if (verdict == GuardVerdict.Warn) { progress.Message("warning: " + message); logger.LogWarning("{Message}", message); }
                         if (verdict == GuardVerdict.Stop) { s.StopReason = message; break; }
                         s.LastLoss = metrics.Loss;
-                        if (Options.CheckpointEverySteps > 0 && s.Step % Options.CheckpointEverySteps == 0)
-                        {
-                            run.Save(s.Step, s.Epoch, s.BatchInEpoch, s.LastLoss, null);
-                            s.SavedStep = s.Step;
-                        }
+                        if (Options.CheckpointEverySteps > 0 && s.Step % Options.CheckpointEverySteps == 0 && Save(run, s, s.BatchInEpoch, null) is null) break;
                     }
                     if (stop.IsCancellationRequested) { s.Interrupted = true; break; }
                 }
@@ -113,12 +110,17 @@ internal sealed class Trainer(TrainingSettings settings, IProgressReporter progr
             double? score = null;
             if (Options.Knn.EveryEpochs > 0 && s.Epoch % Options.Knn.EveryEpochs == 0 && run.Data.Queries is not null)
                 score = (s.KnnLast = Knn(run, s.Step, s.Epoch, $"epoch {s.Epoch}")).Result.Top1;
-            if (Options.CheckpointEveryEpochs > 0 && s.Epoch % Options.CheckpointEveryEpochs == 0)
-            {
-                run.Save(s.Step, s.Epoch, 0, s.LastLoss, score);
-                s.SavedStep = s.Step;
-            }
+            if (Options.CheckpointEveryEpochs > 0 && s.Epoch % Options.CheckpointEveryEpochs == 0 && Save(run, s, 0, score) is null) break;
         }
+    }
+
+    /// <summary>Checkpoints the loop's state; where the weights are no longer finite nothing is written and the run stops as diverged.</summary>
+    private static string? Save(RunContext run, LoopState s, int batchInEpoch, double? score)
+    {
+        string? path = run.Save(s.Step, s.Epoch, batchInEpoch, s.LastLoss, score, out string? broken);
+        if (path is null) s.StopReason = $"step {s.Step}: the weights are no longer finite ({broken}); stopping, the last good checkpoint is kept";
+        else s.SavedStep = s.Step;
+        return path;
     }
 
     /// <summary>
@@ -126,9 +128,10 @@ internal sealed class Trainer(TrainingSettings settings, IProgressReporter progr
     /// measured (the checkpoint is rewritten with the score it earned), exported and charted. A
     /// failure in those is reported and leaves the checkpoint as it is.
     /// </summary>
-    private (string Checkpoint, string? Encoder) Finish(RunContext run, LoopState s, List<string> failures)
+    private (string? Checkpoint, string? Encoder) Finish(RunContext run, LoopState s, List<string> failures)
     {
-        string checkpoint = run.Save(s.Step, s.Epoch, 0, s.LastLoss, null);
+        string? checkpoint = Save(run, s, 0, null);
+        if (checkpoint is null) return (null, null);
         string? encoder = null;
         void Attempt(string what, Action action)
         {
@@ -144,7 +147,7 @@ internal sealed class Trainer(TrainingSettings settings, IProgressReporter progr
             Attempt("the final kNN evaluation", () =>
             {
                 s.KnnLast = Knn(run, s.Step, s.Epoch, "trained");
-                run.Save(s.Step, s.Epoch, 0, s.LastLoss, s.KnnLast.Result.Top1);
+                Save(run, s, 0, s.KnnLast.Result.Top1);
             });
         if (Options.Export)
         {
@@ -166,11 +169,10 @@ internal sealed class Trainer(TrainingSettings settings, IProgressReporter progr
         int bankCount = k.MaxBank > 0 ? Math.Min(k.MaxBank, data.Train.Count) : data.Train.Count;
         int queryCount = k.MaxQueries > 0 ? Math.Min(k.MaxQueries, data.Queries!.Count) : data.Queries!.Count;
         float[] Encode(float[] images, int n) => run.Session.Eval(images, n).Features;
-        var (bank, dim) = EncoderFeatures.Compute(Encode, data.Train, data.Evaluation, bankCount);
-        var (queries, _) = EncoderFeatures.Compute(Encode, data.Queries, data.Evaluation, queryCount);
+        var bank = EncoderFeatures.Compute(Encode, data.Train, data.Evaluation, bankCount, data.SkipBadImages);
+        var queries = EncoderFeatures.Compute(Encode, data.Queries, data.Evaluation, queryCount, data.SkipBadImages);
         int classes = Math.Max(data.Train.ClassCount, data.Queries.ClassCount);
-        var result = KnnClassifier.Evaluate(bank, Enumerable.Range(0, bankCount).Select(data.Train.Label).ToArray(), queries,
-            Enumerable.Range(0, queryCount).Select(data.Queries.Label).ToArray(), dim, classes, k.K, k.Temperature, run.Factory);
+        var result = KnnClassifier.Evaluate(bank.Features, bank.Labels, queries.Features, queries.Labels, bank.Dim, classes, k.K, k.Temperature, run.Factory);
         run.Metrics.Write(new KnnRecord("knn", step, epoch, result.Top1, result.Top5, result.Bank, result.Queries, clock.Elapsed.TotalSeconds));
         progress.Message(string.Create(CultureInfo.InvariantCulture,
             $"kNN ({label}, step {step}): top-1 {result.Top1:F2} %, top-5 {result.Top5:F2} % ({result.Bank:N0} bank, {result.Queries:N0} queries, {clock.Elapsed.TotalSeconds:F1} s)"));
