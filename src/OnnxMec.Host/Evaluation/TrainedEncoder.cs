@@ -10,7 +10,8 @@ namespace OnnxMec.Host.Evaluation;
 /// <summary>
 /// A checkpoint's online encoder with the artifact set it was trained with: the set named by the
 /// run configuration the checkpoint carries (checked like any config) or given explicitly, and
-/// only if its graphs are the ones the checkpoint records.
+/// only if its graphs are the ones the checkpoint records and its weights are finite numbers (a
+/// NaN weight makes every feature NaN, and broken features must never be scored or exported).
 /// </summary>
 internal sealed record TrainedEncoder(Checkpoint Checkpoint, ArtifactSetFolder Set, IReadOnlyList<NamedTensor> Online, TrainingSettings? Run)
 {
@@ -26,6 +27,9 @@ internal sealed record TrainedEncoder(Checkpoint Checkpoint, ArtifactSetFolder S
                 $"but {set.Folder} holds '{set.Manifest.Name}' (graphs {Short(set.Hash)}); give the set it was trained with: --artifacts DIR");
         var names = set.Manifest.Tensors.Where(t => Roles.IsOnline(t.Role)).Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         var online = checkpoint.State.Where(t => names.Contains(t.Name)).ToList();
+        foreach (var tensor in online)
+            if (tensor.FirstNonFinite() is >= 0 and var bad)
+                throw new InvalidDataException($"{checkpointPath}: tensor '{tensor.Name}' holds {tensor.AsFloat32()[bad]} at element {bad}: the weights are not finite (a diverged run?); there is no encoder to evaluate or export");
         return new TrainedEncoder(checkpoint, set, online, run);
     }
 
@@ -34,7 +38,7 @@ internal sealed record TrainedEncoder(Checkpoint Checkpoint, ArtifactSetFolder S
     {
         try
         {
-            var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
+            var configuration = ConfigurationSources.AddJson(new ConfigurationBuilder(), Encoding.UTF8.GetBytes(json), "the stored configuration").Build();
             return ConfigurationSources.Bind(configuration);
         }
         catch (Exception e) when (e is OptionsInvalidException or InvalidDataException or FormatException)

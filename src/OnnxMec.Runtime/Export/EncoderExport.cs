@@ -37,6 +37,7 @@ public static class EncoderExport
                 problems.Add($"'{input.Name}' is {w.DType} [{string.Join(",", w.Shape)}], expected F32 [{string.Join(",", input.Shape)}]");
                 continue;
             }
+            if (w.FirstNonFinite() is >= 0 and var bad) { problems.Add($"'{input.Name}' holds {w.AsFloat32()[bad]} at element {bad}; an encoder needs finite weights"); continue; }
             var tensor = new TensorProto { Name = input.Name, DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(w.Data) };
             tensor.Dims.AddRange(w.Shape);
             graph.Initializer.Add(tensor);
