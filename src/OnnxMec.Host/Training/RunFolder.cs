@@ -94,9 +94,9 @@ internal sealed class RunFolder : IDisposable
             string holder = LockHolder(file) is { } pid ? $"process {pid}" : "another process";
             throw new InvalidDataException($"{folder}: the run folder is in use by {holder} (it holds {LockFile}); wait for it to end or give another --run-dir");
         }
-        catch (UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new InvalidDataException($"{folder}: cannot write the run folder (permission denied)");
+            throw new InvalidDataException($"{folder}: cannot write the run folder ({(e is UnauthorizedAccessException ? "permission denied" : e.Message)})");
         }
     }
 
