@@ -143,7 +143,7 @@ public sealed partial record Manifest(
         {
             var manifest = JsonSerializer.Deserialize<Manifest>(text, JsonOptions) ?? throw new InvalidDataException($"{path}: empty manifest");
             var errors = manifest.Validate();
-            if (errors.Count > 0) throw new InvalidDataException($"{path}: invalid manifest:\n  " + string.Join("\n  ", errors));
+            if (errors.Count > 0) throw new InvalidDataException(Problems.Join($"{path}: invalid manifest", errors));
             return manifest;
         }
         catch (JsonException e)

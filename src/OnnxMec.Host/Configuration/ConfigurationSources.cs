@@ -64,7 +64,7 @@ public static class ConfigurationSources
 
 /// <summary>The configuration is invalid; <see cref="Exception.Message"/> lists every problem.</summary>
 public sealed class OptionsInvalidException(IReadOnlyList<string> errors)
-    : Exception("Invalid configuration:\n  " + string.Join("\n  ", errors))
+    : Exception(Problems.Join("Invalid configuration", errors))
 {
     public IReadOnlyList<string> Errors { get; } = errors;
 }

@@ -109,8 +109,7 @@ internal sealed class RunContext : IDisposable
             var (refused, allowed) = ResumeCompatibility.Compare(before, effective,
                 (before.Data.Mean ?? Settings.DataSource.Mean, before.Data.Std ?? Settings.DataSource.Std), (Data.Mean, Data.Std));
             if (refused.Count > 0)
-                throw new InvalidDataException($"{newest}: resuming needs the settings the run was trained with; {(refused.Count > 1 ? "these differ" : "this differs")} (the checkpoint's → now):\n  " +
-                    string.Join("\n  ", refused));
+                throw new InvalidDataException(Problems.Join($"{newest}: resuming needs the settings the run was trained with (the checkpoint's → now)", refused));
             foreach (var change in allowed) progress.Message($"resume: {change}");
         }
         if (checkpoint.Info.StepsPerEpoch != Loader.BatchesPerEpoch)

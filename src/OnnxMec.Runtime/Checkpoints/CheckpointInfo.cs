@@ -42,7 +42,7 @@ public sealed record CheckpointInfo(
             throw new InvalidDataException($"{source}: corrupt checkpoint metadata: {JsonErrors.Describe(e)}");
         }
         var errors = info.Validate();
-        if (errors.Count > 0) throw new InvalidDataException($"{source}: invalid checkpoint metadata:\n  " + string.Join("\n  ", errors));
+        if (errors.Count > 0) throw new InvalidDataException(Problems.Join($"{source}: invalid checkpoint metadata", errors));
         return info;
     }
 
@@ -53,8 +53,6 @@ public sealed record CheckpointInfo(
         if (StepsPerEpoch < 1) e.Add($"steps_per_epoch: {StepsPerEpoch} must be at least 1");
         if (Epoch < 0) e.Add($"epoch: {Epoch} is negative");
         if (Data.Epoch < 0 || Data.BatchInEpoch < 0 || Data.BatchInEpoch > StepsPerEpoch) e.Add($"data: epoch {Data.Epoch}, batch {Data.BatchInEpoch} is not a position in epochs of {StepsPerEpoch} steps");
-        else if (Data.Epoch != Epoch || StepsPerEpoch >= 1 && Step != (long)Data.Epoch * StepsPerEpoch + Data.BatchInEpoch)
-            e.Add($"step: {Step} at epoch {Epoch} is not where the data stands (epoch {Data.Epoch}, batch {Data.BatchInEpoch} of {StepsPerEpoch} steps per epoch)");
         if (string.IsNullOrEmpty(ArtifactSet)) e.Add("artifact_set: empty");
         if (ArtifactHash.Length != 64 || !ArtifactHash.All(Uri.IsHexDigit)) e.Add($"artifact_hash: '{ArtifactHash}' is not a SHA-256");
         if (Loss is { } loss && !float.IsFinite(loss)) e.Add($"loss: {loss} is not finite");

@@ -44,7 +44,7 @@ public static class EncoderExport
             graph.Input.Remove(graph.Input.First(i => i.Name == input.Name));
         }
         if (problems.Count > 0)
-            throw new InvalidDataException($"the weights do not fit the eval graph of artifact set '{set.Manifest.Name}':\n  " + string.Join("\n  ", problems));
+            throw new InvalidDataException(Problems.Join($"the weights do not fit the eval graph of artifact set '{set.Manifest.Name}'", problems));
 
         var keep = contract.Outputs.Where(o => o.Role == Roles.Feature || options.WithProjector && o.Role == Roles.Embedding).Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var output in graph.Output.Where(o => !keep.Contains(o.Name)).ToList()) graph.Output.Remove(output);
