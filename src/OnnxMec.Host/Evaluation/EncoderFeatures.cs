@@ -4,6 +4,12 @@ using OnnxMec.Runtime;
 
 namespace OnnxMec.Host.Evaluation;
 
+/// <summary>
+/// An encoder gave NaN or infinite features: its weights are broken or overflow, and nothing it
+/// gives can be scored. A user's broken checkpoint on the command line; a divergence in training.
+/// </summary>
+internal sealed class NonFiniteFeaturesException(string message) : Exception(message);
+
 /// <summary>Features of a dataset's readable images, [Labels.Length, Dim] row-major, with their labels; <see cref="Skipped"/> images could not be read.</summary>
 internal sealed record DatasetFeatures(float[] Features, int Dim, int[] Labels, int Skipped);
 
@@ -39,7 +45,7 @@ internal static class EncoderFeatures
                 var row = features.AsSpan(i * dim, dim);
                 int bad = Contract.FiniteValues.FirstNonFinite(row);
                 if (bad >= 0)
-                    throw new InvalidDataException($"the encoder's features of {data.Name} image {start + i} are {row[bad]}: the weights are not finite or overflow; there is nothing to evaluate");
+                    throw new NonFiniteFeaturesException($"the encoder's features of {data.Name} image {start + i} are {row[bad]}: the weights are not finite or overflow; there is nothing to evaluate");
                 row.CopyTo(all.AsSpan(labels.Count * dim));
                 labels.Add(data.Label(start + i));
             }

@@ -109,7 +109,15 @@ internal sealed class Trainer(TrainingSettings settings, IProgressReporter progr
             if (s.Epoch == Options.Epochs) break;
             double? score = null;
             if (Options.Knn.EveryEpochs > 0 && s.Epoch % Options.Knn.EveryEpochs == 0 && run.Data.Queries is not null)
-                score = (s.KnnLast = Knn(run, s.Step, s.Epoch, $"epoch {s.Epoch}")).Result.Top1;
+            {
+                // Weights that still give a finite loss can overflow in the features: the run has diverged.
+                try { score = (s.KnnLast = Knn(run, s.Step, s.Epoch, $"epoch {s.Epoch}")).Result.Top1; }
+                catch (NonFiniteFeaturesException e)
+                {
+                    s.StopReason = $"step {s.Step}: {e.Message}; stopping, the last good checkpoint is kept";
+                    break;
+                }
+            }
             if (Options.CheckpointEveryEpochs > 0 && s.Epoch % Options.CheckpointEveryEpochs == 0 && Save(run, s, 0, score) is null) break;
         }
     }
@@ -136,7 +144,8 @@ internal sealed class Trainer(TrainingSettings settings, IProgressReporter progr
         void Attempt(string what, Action action)
         {
             try { action(); }
-            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException or InvalidOperationException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException or InvalidOperationException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException
+                or NonFiniteFeaturesException)
             {
                 string message = $"{what} failed: {e.Message} (the trained state is safe in {checkpoint})";
                 failures.Add(message);
