@@ -42,7 +42,7 @@ public static class InitialState
             else state[t.Name] = NamedTensor.Float32(t.Name, t.Shape, TensorInit.Fill(t.Init, t.Shape, t.FanIn, new Random(0)));
         }
         if (problems.Count > 0)
-            throw new InvalidDataException($"{source} does not fit artifact set '{manifest.Name}':\n  " + string.Join("\n  ", problems));
+            throw new InvalidDataException(Problems.Join($"{source} does not fit artifact set '{manifest.Name}'", problems));
         return manifest.Tensors.Select(t => state[t.Name]).ToList();
     }
 }

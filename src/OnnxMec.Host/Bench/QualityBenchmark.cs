@@ -29,8 +29,9 @@ internal static class QualityBenchmark
         using (session)
         {
             var clock = Stopwatch.StartNew();
-            var (bank, dim) = EncoderFeatures.Compute(encode, data.Train, data.Evaluation, data.Train.Count);
-            var (queries, _) = EncoderFeatures.Compute(encode, data.Queries, data.Evaluation, data.Queries.Count);
+            // Every image must be readable here (no skipping), so the rows line up with the datasets' labels.
+            var (bank, dim, _, _) = EncoderFeatures.Compute(encode, data.Train, data.Evaluation, data.Train.Count);
+            var queries = EncoderFeatures.Compute(encode, data.Queries, data.Evaluation, data.Queries.Count).Features;
             progress($"encoder features of {data.Train.Count + data.Queries.Count:N0} images in {clock.Elapsed.TotalSeconds:F0} s");
             var (rawBank, rawDim) = Pixels(data.Train, data.Evaluation);
             var (rawQueries, _) = Pixels(data.Queries, data.Evaluation);

@@ -83,7 +83,6 @@ internal sealed class RunContext : IDisposable
         var config = Set.Manifest.Config;
         var loss = Losses.All.Find(config.Loss) ?? throw new InvalidDataException($"artifact set '{Set.Manifest.Name}' was built with the loss '{config.Loss}', which this build does not have ({string.Join(", ", Losses.All.Names)})");
         LossSettings = Training.LossSettings.Resolve(loss, config.Loss, o.Loss);
-        CheckRecipe(config);
         // Processes on one machine share its cores: by default each takes its part of them.
         int threads = o.Threads > 0 || Group.Size == 1 ? o.Threads : Math.Max(1, Environment.ProcessorCount / Math.Max(1, Distributed.ProcessGroup.LocalSize));
         Factory = new SessionFactory(new RuntimeOptions { Device = Settings.Device, Threads = threads }, logger);
@@ -136,13 +135,6 @@ internal sealed class RunContext : IDisposable
         return copy;
     }
 
-    /// <summary>The recipe must make the images the set takes: MoCo v3's ImageNet recipe is for 3-channel input.</summary>
-    private void CheckRecipe(ArtifactConfig config)
-    {
-        if (Settings.Recipe == DataRecipe.ImageNet && config.Channels != 3)
-            throw new OptionsInvalidException([$"Data:Recipe: 'imagenet' makes 3-channel views, and artifact set '{Set.Manifest.Name}' takes {config.Channels}-channel images; use Data:Recipe=small"]);
-    }
-
     private TrainingSession Start()
     {
         Position = new DataPosition(Options.Seed, 0, 0);
@@ -165,7 +157,7 @@ internal sealed class RunContext : IDisposable
             var (refused, allowed) = ResumeCompatibility.Compare(before, effective,
                 (before.Data.Mean ?? Settings.DataSource.Mean, before.Data.Std ?? Settings.DataSource.Std), (Data.Mean, Data.Std));
             if (refused.Count > 0)
-                throw new OptionsInvalidException(refused.Select(r => r + $" (the checkpoint's run has the first; resuming needs it unchanged)").ToList());
+                throw new InvalidDataException(Problems.Join($"{newest}: resuming needs the settings the run was trained with (the checkpoint's → now)", refused));
             foreach (var change in allowed) progress.Message($"resume: {change}");
         }
         if (checkpoint.Info.Ranks != Group.Size)
@@ -188,7 +180,16 @@ internal sealed class RunContext : IDisposable
         return session;
     }
 
-    /// <summary>Writes a checkpoint of the current state; a score only where it was measured on exactly these weights.</summary>
+    /// <summary>What is broken where a weight is no longer finite (a step can break the weights before the loss shows it), else null.</summary>
+    public string? BrokenWeights()
+    {
+        foreach (var tensor in Session.GetState())
+            if (tensor.FirstNonFinite() is >= 0 and var bad)
+                return $"'{tensor.Name}' holds {tensor.AsFloat32()[bad]} at element {bad}";
+        return null;
+    }
+
+    /// <summary>Writes a checkpoint of the current state (rank 0), a score only where it was measured on exactly these weights; returns its path.</summary>
     public string Save(long step, int epoch, int batchInEpoch, float loss, double? score) =>
         Store.Save(Session.GetState(), new CheckpointInfo(step, epoch, Set.Manifest.Name, Set.Hash, Set.Manifest.Config, Settings.Schedule, Loader.BatchesPerEpoch,
             new DataPosition(Options.Seed, epoch, batchInEpoch), float.IsFinite(loss) ? loss : null, score, ResolvedConfig, Group.Size));

@@ -37,17 +37,17 @@ internal sealed class Trainer(TrainingSettings settings, IProgressReporter progr
 
         var failures = new List<string>();
         string? checkpoint = null, encoder = null;
-        if (state.StopReason is null) run.VerifyIdentical(state.Step);
-        if (!run.IsWriter) { }
-        else if (state.StopReason is not null)
-            progress.Message($"stopped: {state.StopReason}" + (run.Store.Newest() is { } kept ? $" ({kept})" : " (no checkpoint was written before it)"));
-        else if (state.Interrupted)
+        if (state.StopReason is null && state.Interrupted)
         {
-            checkpoint = state.Step != state.SavedStep ? run.Save(state.Step, state.Epoch, state.BatchInEpoch, state.LastLoss, null) : run.Store.Newest();
-            progress.Message($"interrupted after step {state.Step}; checkpoint written, resume with --resume --run-dir {run.Folder.Path}");
+            if (state.Step != state.SavedStep) Save(run, state, state.BatchInEpoch, null, out checkpoint);
+            else checkpoint = run.IsWriter ? run.Store.Newest() : null;
+            if (state.StopReason is null && run.IsWriter)
+                progress.Message($"interrupted after step {state.Step}; checkpoint written, resume with --resume --run-dir {run.Folder.Path}");
         }
-        else
-            (checkpoint, encoder) = Finish(run, state, failures);
+        else if (state.StopReason is null && Save(run, state, 0, null, out checkpoint) && run.IsWriter)
+            encoder = Finish(run, state, checkpoint!, failures);
+        if (state.StopReason is not null && run.IsWriter)
+            progress.Message($"stopped: {state.StopReason}" + (run.Store.Newest() is { } kept ? $" ({kept})" : " (no checkpoint was written before it)"));
         if (run.Loader.SkippedImages > 0) progress.Message($"{run.Loader.SkippedImages} unreadable images were skipped");
         return new TrainingOutcome
         {
@@ -122,13 +122,9 @@ internal sealed class Trainer(TrainingSettings settings, IProgressReporter progr
                         if (verdict == GuardVerdict.Warn) { progress.Message("warning: " + message); logger.LogWarning("{Message}", message); }
                         if (verdict == GuardVerdict.Stop) { s.StopReason = message; break; }
                         s.LastLoss = metrics.Loss;
-                        bool checkpoint = Options.CheckpointEverySteps > 0 && s.Step % Options.CheckpointEverySteps == 0;
-                        if (checkpoint || s.Step % VerifyEverySteps == 0) run.VerifyIdentical(s.Step);
-                        if (checkpoint)
-                        {
-                            if (run.IsWriter) run.Save(s.Step, s.Epoch, s.BatchInEpoch, s.LastLoss, null);
-                            s.SavedStep = s.Step;
-                        }
+                        bool due = Options.CheckpointEverySteps > 0 && s.Step % Options.CheckpointEverySteps == 0;
+                        if (due && !Save(run, s, s.BatchInEpoch, null, out _)) break;
+                        if (!due && s.Step % VerifyEverySteps == 0) run.VerifyIdentical(s.Step);
                     }
                     if (together ? run.Group.Any(stop.IsCancellationRequested) : stop.IsCancellationRequested) { s.Interrupted = true; break; }
                 }
@@ -144,14 +140,38 @@ internal sealed class Trainer(TrainingSettings settings, IProgressReporter progr
             if (s.Epoch == Options.Epochs) break;
             double? score = null;
             if (Options.Knn.EveryEpochs > 0 && s.Epoch % Options.Knn.EveryEpochs == 0 && run.Data.Queries is not null && run.IsWriter)
-                score = (s.KnnLast = Knn(run, s.Step, s.Epoch, $"epoch {s.Epoch}")).Result.Top1;
-            if (Options.CheckpointEveryEpochs > 0 && s.Epoch % Options.CheckpointEveryEpochs == 0)
             {
-                run.VerifyIdentical(s.Step);
-                if (run.IsWriter) run.Save(s.Step, s.Epoch, 0, s.LastLoss, score);
-                s.SavedStep = s.Step;
+                // Weights that still give a finite loss can overflow in the features: the run has diverged.
+                try { score = (s.KnnLast = Knn(run, s.Step, s.Epoch, $"epoch {s.Epoch}")).Result.Top1; }
+                catch (NonFiniteFeaturesException e)
+                {
+                    s.StopReason = $"step {s.Step}: {e.Message}; stopping, the last good checkpoint is kept";
+                }
             }
+            // Rank 0 alone evaluates; the others learn from it whether to stop.
+            if (run.Group.Size > 1 && run.Group.Any(s.StopReason is not null)) s.StopReason ??= "stopped with rank 0 (see its output)";
+            if (s.StopReason is not null) break;
+            if (Options.CheckpointEveryEpochs > 0 && s.Epoch % Options.CheckpointEveryEpochs == 0 && !Save(run, s, 0, score, out _)) break;
         }
+    }
+
+    /// <summary>
+    /// Checkpoints the loop's state (rank 0 writes it) after the processes have compared their
+    /// states; where a weight is no longer finite nothing is written and the run stops as diverged.
+    /// Every process holds the same state, so every one decides alike.
+    /// </summary>
+    private static bool Save(RunContext run, LoopState s, int batchInEpoch, double? score, out string? path)
+    {
+        path = null;
+        run.VerifyIdentical(s.Step);
+        if (run.BrokenWeights() is { } broken)
+        {
+            s.StopReason = $"step {s.Step}: the weights are no longer finite ({broken}); stopping, the last good checkpoint is kept";
+            return false;
+        }
+        if (run.IsWriter) path = run.Save(s.Step, s.Epoch, batchInEpoch, s.LastLoss, score);
+        s.SavedStep = s.Step;
+        return true;
     }
 
     /// <summary>
@@ -159,14 +179,14 @@ internal sealed class Trainer(TrainingSettings settings, IProgressReporter progr
     /// measured (the checkpoint is rewritten with the score it earned), exported and charted. A
     /// failure in those is reported and leaves the checkpoint as it is.
     /// </summary>
-    private (string Checkpoint, string? Encoder) Finish(RunContext run, LoopState s, List<string> failures)
+    private string? Finish(RunContext run, LoopState s, string checkpoint, List<string> failures)
     {
-        string checkpoint = run.Save(s.Step, s.Epoch, 0, s.LastLoss, null);
         string? encoder = null;
         void Attempt(string what, Action action)
         {
             try { action(); }
-            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException or InvalidOperationException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException or InvalidOperationException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException
+                or NonFiniteFeaturesException)
             {
                 string message = $"{what} failed: {e.Message} (the trained state is safe in {checkpoint})";
                 failures.Add(message);
@@ -188,7 +208,7 @@ internal sealed class Trainer(TrainingSettings settings, IProgressReporter progr
             });
             Attempt("drawing the chart", () => TrainingChart.Write(run.Folder.Metrics, run.Folder.Chart));
         }
-        return (checkpoint, encoder);
+        return encoder;
     }
 
     private MeasuredKnn Knn(RunContext run, long step, int epoch, string label)
@@ -199,11 +219,10 @@ internal sealed class Trainer(TrainingSettings settings, IProgressReporter progr
         int bankCount = k.MaxBank > 0 ? Math.Min(k.MaxBank, data.Train.Count) : data.Train.Count;
         int queryCount = k.MaxQueries > 0 ? Math.Min(k.MaxQueries, data.Queries!.Count) : data.Queries!.Count;
         float[] Encode(float[] images, int n) => run.Session.Eval(images, n).Features;
-        var (bank, dim) = EncoderFeatures.Compute(Encode, data.Train, data.Evaluation, bankCount);
-        var (queries, _) = EncoderFeatures.Compute(Encode, data.Queries, data.Evaluation, queryCount);
+        var bank = EncoderFeatures.Compute(Encode, data.Train, data.Evaluation, bankCount, data.SkipBadImages);
+        var queries = EncoderFeatures.Compute(Encode, data.Queries, data.Evaluation, queryCount, data.SkipBadImages);
         int classes = Math.Max(data.Train.ClassCount, data.Queries.ClassCount);
-        var result = KnnClassifier.Evaluate(bank, Enumerable.Range(0, bankCount).Select(data.Train.Label).ToArray(), queries,
-            Enumerable.Range(0, queryCount).Select(data.Queries.Label).ToArray(), dim, classes, k.K, k.Temperature, run.Factory);
+        var result = KnnClassifier.Evaluate(bank.Features, bank.Labels, queries.Features, queries.Labels, bank.Dim, classes, k.K, k.Temperature, run.Factory);
         run.Metrics.Write(new KnnRecord("knn", step, epoch, result.Top1, result.Top5, result.Bank, result.Queries, clock.Elapsed.TotalSeconds));
         progress.Message(string.Create(CultureInfo.InvariantCulture,
             $"kNN ({label}, step {step}): top-1 {result.Top1:F2} %, top-5 {result.Top5:F2} % ({result.Bank:N0} bank, {result.Queries:N0} queries, {clock.Elapsed.TotalSeconds:F1} s)"));

@@ -37,7 +37,7 @@ public sealed class ArtifactSetFolder
             CheckFile(folder, graph.File, graph.Sha256, $"graph '{name}'", problems);
         if (manifest.Weights.File is { } weights) CheckFile(folder, weights, manifest.Weights.Sha256!, "the manifest's initial weights", problems);
         if (problems.Count > 0)
-            throw new InvalidDataException($"artifact set '{manifest.Name}' in {folder} does not match its manifest:\n  " + string.Join("\n  ", problems));
+            throw new InvalidDataException(Problems.Join($"artifact set '{manifest.Name}' in {folder} does not match its manifest", problems));
         return new ArtifactSetFolder(folder, manifest);
     }
 

@@ -40,10 +40,10 @@ public sealed record CheckpointInfo(
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{source}: corrupt checkpoint metadata: {e.Message}");
+            throw new InvalidDataException($"{source}: corrupt checkpoint metadata: {JsonErrors.Describe(e)}");
         }
         var errors = info.Validate();
-        if (errors.Count > 0) throw new InvalidDataException($"{source}: invalid checkpoint metadata:\n  " + string.Join("\n  ", errors));
+        if (errors.Count > 0) throw new InvalidDataException(Problems.Join($"{source}: invalid checkpoint metadata", errors));
         return info;
     }
 
