@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
-# Ours against the TorchSharp peer (../shared/peer), run alternately — ours, peer, ours, peer … —
-# with the same threads, for the two configurations of issue 7: ResNet-18 (CIFAR stem) at batch 64,
+# Ours against a peer implementation of the same MEC training step, run alternately — ours, peer,
+# ours, peer … — with the same threads, for two configurations: ResNet-18 (CIFAR stem) at batch 64,
 # width 1.0, and at batch 128, width 0.25. Prints ms per step (median of each run's timed steps),
 # peak RSS, and the ratio ours/peer per pair with the median ratio.
 #
-#   tools/compare-peer.sh [PAIRS=5] [THREADS=2]
+#   tools/compare-peer.sh PEER_DIR [PAIRS=5] [THREADS=2]
 #
-# Needs jq and GNU time; the peer is built on first use (its README), with jemalloc taken from
-# Debian's libjemalloc2 package, extracted under /tmp/peer-data and not installed.
+# The peer is not part of this repository. PEER_DIR must hold an executable run.sh whose
+# "speed --batch B --width W --threads T [--steps S --warmup U]" mode times that step and ends its
+# output with one line of JSON holding "step_ms_median" (the TorchSharp implementation the README's
+# table was measured against has this interface; its run.sh builds it on first use and takes the
+# allocator from JEMALLOC_LIB when PEER_ALLOC=jemalloc). Needs jq and GNU time; jemalloc is taken
+# from Debian's libjemalloc2 package, extracted under /tmp/peer-data and not installed.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-peer="${PEER_DIR:-$root/../shared/peer}"
-pairs="${1:-5}"
-threads="${2:-2}"
+if [[ $# -lt 1 || ! -x "${1%/}/run.sh" ]]; then
+  echo "usage: tools/compare-peer.sh PEER_DIR [PAIRS=5] [THREADS=2]" >&2
+  echo "PEER_DIR: a checkout of the peer implementation with an executable run.sh (see the comment at the top of this script)" >&2
+  exit 2
+fi
+peer="${1%/}"
+pairs="${2:-5}"
+threads="${3:-2}"
 for tool in jq /usr/bin/time; do command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install jq time)" >&2; exit 1; }; done
 
 jemalloc=/tmp/peer-data/jemalloc/usr/lib/x86_64-linux-gnu/libjemalloc.so.2

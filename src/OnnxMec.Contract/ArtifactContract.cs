@@ -13,7 +13,21 @@ public static class ArtifactNames
     public const string EmaModel = "ema_model";
     public const string EvalModel = "eval_model";
     public const string TrainStep = "train_step";
-    public static readonly string[] GraphNames = [TrainingModel, OptimizerModel, EmaModel, EvalModel, TrainStep];
+
+    /// <summary>
+    /// The data-parallel step, as three graphs around the exchanges between processes: the forward
+    /// pass (its shards of the embeddings are all-gathered), the loss over the global batch (its
+    /// upstream gradients are sliced back to each process's rows), and the backward pass (its
+    /// parameter gradients are all-reduced before optimizer_model and ema_model run).
+    /// </summary>
+    public const string DataParallelForward = "dp_forward";
+    public const string DataParallelLoss = "dp_loss";
+    public const string DataParallelBackward = "dp_backward";
+
+    public static readonly string[] GraphNames = [TrainingModel, OptimizerModel, EmaModel, EvalModel, TrainStep, DataParallelForward, DataParallelLoss, DataParallelBackward];
+
+    /// <summary>The online predictor's outputs (p) and the target projector's outputs (z) of the two views: what the loss reads.</summary>
+    public static readonly string[] Embeddings = ["p1", "p2", "z1", "z2"];
 
     /// <summary>The two augmented views of a training batch, and the images of an evaluation batch.</summary>
     public const string View1 = "view1";
@@ -58,6 +72,18 @@ public static class Roles
     public const string Feature = "feature";
     public const string Embedding = "embedding";
 
+    /// <summary>A forward output with the batch first, all-gathered over processes (in rank order) into the loss graph's input of the same name.</summary>
+    public const string Shard = "shard";
+
+    /// <summary>A loss-graph input that receives the gathered shards: the global batch.</summary>
+    public const string Gathered = "gathered";
+
+    /// <summary>dL/d(a gathered input): a loss-graph output whose rows for this process feed the backward graph's input of the same name.</summary>
+    public const string Upstream = "upstream";
+
+    /// <summary>A forward value the backward pass reads, handed from one graph to the other unchanged.</summary>
+    public const string Saved = "saved";
+
     public static bool IsState(string role) => role is Param or TargetParam or Momentum or BnStat or TargetBnStat;
 
     /// <summary>The online network's own tensors (what an exported encoder and an import hold).</summary>
@@ -66,7 +92,7 @@ public static class Roles
     public static bool IsScalar(string role) => role.StartsWith(ScalarPrefix, StringComparison.Ordinal) && role.Length > ScalarPrefix.Length;
 
     public static bool IsKnown(string role) =>
-        IsState(role) || IsScalar(role) || role is Data or Loss or Metric or Gradient or Update or Feature or Embedding;
+        IsState(role) || IsScalar(role) || role is Data or Loss or Metric or Gradient or Update or Feature or Embedding or Shard or Gathered or Upstream or Saved;
 
     /// <summary>Scalar outputs reported every step: the loss and the metrics.</summary>
     public static bool IsReported(string role) => role is Loss or Metric;

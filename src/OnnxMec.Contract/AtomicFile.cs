@@ -22,10 +22,12 @@ public static class AtomicFile
             }
             File.Move(temp, full, overwrite: true);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException { ParamName: "value" })
         {
+            // .NET reports EFBIG (a write past the file-size limit) as an ArgumentOutOfRangeException for "value".
             TryDelete(temp);
-            throw new InvalidDataException($"{full}: cannot be written: {e.Message}", e);
+            string reason = e is ArgumentOutOfRangeException ? "the file is larger than the file system or the process's file-size limit allows" : e.Message;
+            throw new InvalidDataException($"{full}: cannot be written: {reason}", e);
         }
         catch
         {

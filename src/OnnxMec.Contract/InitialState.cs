@@ -8,10 +8,10 @@ public static class InitialState
 {
     public static bool IsOnline(ManifestTensor t) => t.Role is Roles.Param or Roles.BnStat;
 
-    /// <summary>The online parameters and BN statistics from the manifest's seed, in manifest order.</summary>
-    public static IReadOnlyList<NamedTensor> OnlineFromSeed(Manifest manifest)
+    /// <summary>The online parameters and BN statistics drawn from a seed (the manifest's by default), in manifest order.</summary>
+    public static IReadOnlyList<NamedTensor> OnlineFromSeed(Manifest manifest, int? seed = null)
     {
-        var rng = new Random(manifest.Weights.Seed);
+        var rng = new Random(seed ?? manifest.Weights.Seed);
         return manifest.Tensors.Where(IsOnline)
             .Select(t => NamedTensor.Float32(t.Name, t.Shape, TensorInit.Fill(t.Init, t.Shape, t.FanIn, rng)))
             .ToList();
@@ -42,7 +42,7 @@ public static class InitialState
             else state[t.Name] = NamedTensor.Float32(t.Name, t.Shape, TensorInit.Fill(t.Init, t.Shape, t.FanIn, new Random(0)));
         }
         if (problems.Count > 0)
-            throw new InvalidDataException($"{source} does not fit artifact set '{manifest.Name}':\n  " + string.Join("\n  ", problems));
+            throw new InvalidDataException(Problems.Join($"{source} does not fit artifact set '{manifest.Name}'", problems));
         return manifest.Tensors.Select(t => state[t.Name]).ToList();
     }
 }

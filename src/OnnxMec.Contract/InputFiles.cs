@@ -38,15 +38,28 @@ public static class InputFiles
     public static byte[] ReadAll(string path, string what, long limit)
     {
         long length = Check(path, what, limit);
+        using var stream = OpenChecked(path, what);
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
             var bytes = new byte[length];
             stream.ReadExactly(bytes);
             return bytes;
         }
-        catch (UnauthorizedAccessException) { throw new InvalidDataException($"{path}: permission denied ({what})"); }
         catch (EndOfStreamException) { throw new InvalidDataException($"{path}: the file shrank while it was read ({what})"); }
+        catch (IOException e) { throw new InvalidDataException($"{path}: cannot be read ({what}): {e.Message}"); }
+    }
+
+    /// <summary>A stream over a checked file, for readers that parse as they read (IDX, gzip).</summary>
+    public static FileStream OpenRead(string path, string what, long limit)
+    {
+        Check(path, what, limit);
+        return OpenChecked(path, what);
+    }
+
+    private static FileStream OpenChecked(string path, string what)
+    {
+        try { return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16); }
+        catch (UnauthorizedAccessException) { throw new InvalidDataException($"{path}: permission denied ({what})"); }
         catch (IOException e) { throw new InvalidDataException($"{path}: cannot be read ({what}): {e.Message}"); }
     }
 

@@ -49,11 +49,12 @@ public sealed partial record Manifest(
     /// <summary>
     /// Every way the manifest does not hold together, at once: file names that leave the folder,
     /// unknown roles and dtypes, impossible shapes (sizes checked against overflow), updates of
-    /// tensors that do not exist.
+    /// tensors that do not exist, graphs the runtime needs that are missing.
     /// </summary>
     public IReadOnlyList<string> Validate()
     {
-        var e = new List<string>();
+        var e = NullEntries();
+        if (e.Count > 0) return e;
         e.AddRange(Config.Validate().Select(m => "config." + m));
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var t in Tensors)
@@ -70,6 +71,8 @@ public sealed partial record Manifest(
             if (!IsPlainFileName(weights)) e.Add($"weights.file: '{weights}' must be a file name inside the set's folder");
             if (Weights.Sha256 is not { Length: 64 } sha || !sha.All(Uri.IsHexDigit)) e.Add("weights.sha256: the SHA-256 of the weights file is missing or malformed");
         }
+        foreach (var missing in ArtifactNames.GraphNames.Where(g => !Graphs.ContainsKey(g)))
+            e.Add($"graphs: '{missing}' is missing (an artifact set has {string.Join(", ", ArtifactNames.GraphNames)})");
         foreach (var (name, graph) in Graphs)
         {
             if (!IsPlainFileName(graph.File)) e.Add($"graph '{name}': file '{graph.File}' must be a file name inside the set's folder");
@@ -81,6 +84,26 @@ public sealed partial record Manifest(
                 if (v.Updates is { } updated && !names.Contains(updated)) e.Add($"graph '{name}': output '{v.Name}' updates '{updated}', which is not a state tensor");
                 if (v.Limit is { } limit && !double.IsFinite(limit)) e.Add($"graph '{name}': metric '{v.Name}' has a limit of {limit}");
             }
+        }
+        return e;
+    }
+
+    /// <summary>
+    /// Null entries of the manifest's lists and maps: the JSON reader refuses a null field, but not
+    /// a null item of a list (an edited manifest), and the checks after this one read every item.
+    /// </summary>
+    private List<string> NullEntries()
+    {
+        var e = new List<string>();
+        for (int i = 0; i < Tensors.Count; i++)
+            if (Tensors[i] is null) e.Add($"tensors[{i}]: null, where a tensor is expected");
+        foreach (var (name, graph) in Graphs)
+        {
+            if (graph is null) { e.Add($"graphs.{name}: null, where a graph is expected"); continue; }
+            foreach (var (list, values) in new[] { ("inputs", graph.Inputs), ("outputs", graph.Outputs) })
+                for (int i = 0; i < values.Count; i++)
+                    if (values[i] is null) e.Add($"graphs.{name}.{list}[{i}]: null, where a value is expected");
+                    else if (values[i].Shape.Any(d => d is null)) e.Add($"graphs.{name}.{list}[{i}].shape: null, where a dimension is expected");
         }
         return e;
     }
@@ -112,12 +135,12 @@ public sealed partial record Manifest(
         {
             var manifest = JsonSerializer.Deserialize(text, Json) ?? throw new InvalidDataException($"{path}: empty manifest");
             var errors = manifest.Validate();
-            if (errors.Count > 0) throw new InvalidDataException($"{path}: invalid manifest:\n  " + string.Join("\n  ", errors));
+            if (errors.Count > 0) throw new InvalidDataException(Problems.Join($"{path}: invalid manifest", errors));
             return manifest;
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: malformed manifest: {e.Message}");
+            throw new InvalidDataException($"{path}: malformed manifest: {JsonErrors.Describe(e)}");
         }
     }
 }

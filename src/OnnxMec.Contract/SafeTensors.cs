@@ -135,15 +135,18 @@ public static class SafeTensors
             {
                 if (name == "__metadata__")
                 {
-                    foreach (var (k, v) in node!.AsObject()) metadata[k] = v!.GetValue<string>();
+                    if (node is not JsonObject meta) throw new InvalidDataException($"{path}: __metadata__ is not an object of strings");
+                    foreach (var (k, v) in meta)
+                        metadata[k] = v is JsonValue text && text.TryGetValue<string>(out var value) ? value
+                            : throw new InvalidDataException($"{path}: metadata '{k}' is {Describe(v)}, expected a string");
                     continue;
                 }
-                var entry = node!.AsObject();
-                string dtype = entry["dtype"]!.GetValue<string>();
-                long[] shape = entry["shape"]!.AsArray().Select(d => d!.GetValue<long>()).ToArray();
-                var offsets = entry["data_offsets"]!.AsArray();
-                if (offsets.Count != 2) throw new InvalidDataException($"{path}: tensor '{name}': data_offsets must be [begin, end]");
-                long begin = offsets[0]!.GetValue<long>(), end = offsets[1]!.GetValue<long>();
+                if (node is not JsonObject entry) throw new InvalidDataException($"{path}: tensor '{name}' is {Describe(node)}, expected an object with dtype, shape and data_offsets");
+                string dtype = Field<string>(entry, "dtype", "a string", path, name);
+                long[] shape = Numbers(entry, "shape", path, name);
+                long[] offsets = Numbers(entry, "data_offsets", path, name);
+                if (offsets.Length != 2) throw new InvalidDataException($"{path}: tensor '{name}': data_offsets must be [begin, end]");
+                long begin = offsets[0], end = offsets[1];
                 if (shape.Any(d => d < 0)) throw new InvalidDataException($"{path}: tensor '{name}' has a negative dimension in [{string.Join(",", shape)}]");
                 if (begin < 0 || end < begin) throw new InvalidDataException($"{path}: tensor '{name}' has data_offsets [{begin}, {end}]");
                 long expected = checked(shape.Aggregate(1L, (a, b) => checked(a * b)) * ElementSize(dtype, name));
@@ -165,6 +168,18 @@ public static class SafeTensors
         }
         return (entries, metadata);
     }
+
+    private static T Field<T>(JsonObject entry, string key, string expected, string path, string tensor) =>
+        entry[key] is JsonValue v && v.TryGetValue<T>(out var value) ? value
+            : throw new InvalidDataException($"{path}: tensor '{tensor}': {key} is {Describe(entry[key])}, expected {expected}");
+
+    private static long[] Numbers(JsonObject entry, string key, string path, string tensor) =>
+        entry[key] is JsonArray items
+            ? items.Select(d => d is JsonValue v && v.TryGetValue<long>(out long n) ? n
+                : throw new InvalidDataException($"{path}: tensor '{tensor}': {key} holds {Describe(d)}, expected whole numbers")).ToArray()
+            : throw new InvalidDataException($"{path}: tensor '{tensor}': {key} is {Describe(entry[key])}, expected an array of whole numbers");
+
+    private static string Describe(JsonNode? node) => node is null ? "null or missing" : node.ToJsonString() is { Length: <= 40 } text ? text : node.GetValueKind().ToString().ToLowerInvariant();
 
     private static int ElementSize(string dtype, string tensor) =>
         ElementSizes.TryGetValue(dtype, out int size) ? size : throw new InvalidDataException($"tensor '{tensor}': unsupported dtype '{dtype}'");

@@ -105,6 +105,44 @@ public class DatasetTests
     }
 
     [Test]
+    public void Test_folder_labels_are_the_training_folders_class_indices_matched_by_name()
+    {
+        // Fashion-MNIST's first 30 images cover every class; the test folder keeps two of them,
+        // and an empty class folder is no class at all.
+        string train = TestFiles.WriteImageFolder(Path.Combine(_folder, "train"), 30), test = Path.Combine(_folder, "test");
+        foreach (var name in new[] { "class_3", "class_7" })
+        {
+            Directory.CreateDirectory(Path.Combine(test, name));
+            foreach (var file in Directory.GetFiles(Path.Combine(train, name))) File.Copy(file, Path.Combine(test, name, Path.GetFileName(file)));
+        }
+        Directory.CreateDirectory(Path.Combine(test, "class_0_empty"));
+        var bank = ImageFolderDataset.Open(train, channels: 1);
+        var queries = ImageFolderDataset.Open(test, channels: 1, classes: bank.Classes);
+        Assert.That(queries.ClassCount, Is.EqualTo(bank.ClassCount));
+        Assert.That(Enumerable.Range(0, queries.Count).Select(i => bank.Classes[queries.Label(i)]).Distinct(), Is.EquivalentTo(new[] { "class_3", "class_7" }));
+        Assert.That(queries.Name, Does.Contain("without the training classes"));
+
+        Directory.CreateDirectory(Path.Combine(test, "zebra"));
+        File.Copy(Directory.GetFiles(Path.Combine(train, "class_3"))[0], Path.Combine(test, "zebra", "0.png"));
+        Assert.That(() => ImageFolderDataset.Open(test, channels: 1, classes: bank.Classes),
+            Throws.InstanceOf<InvalidDataException>().With.Message.Contains("'zebra'").And.Message.Contains(test));
+    }
+
+    [Test]
+    public void Evaluation_images_leave_out_an_unreadable_file_only_when_asked()
+    {
+        TestFiles.WriteImageFolder(_folder, 6, classFolders: false);
+        string broken = Directory.GetFiles(_folder).Order(StringComparer.Ordinal).ElementAt(2);
+        File.WriteAllText(broken, "not an image");
+        var data = ImageFolderDataset.Open(_folder, channels: 1);
+        var recipe = Recipes.Evaluation(28, 1, [0.5f], [0.5f], null);
+        var destination = new float[data.Count * recipe.ElementCount];
+        Assert.That(() => EvaluationImages.Fill(data, recipe, 0, data.Count, destination),
+            Throws.InstanceOf<InvalidDataException>().With.Message.Contains(broken), "one error naming the file, not an AggregateException");
+        Assert.That(EvaluationImages.Fill(data, recipe, 0, data.Count, destination, skipBad: true), Is.EqualTo(new[] { true, true, false, true, true, true }));
+    }
+
+    [Test]
     public void A_flat_folder_is_an_unlabelled_dataset()
     {
         TestFiles.WriteImageFolder(_folder, 6, classFolders: false);

@@ -39,6 +39,19 @@ public sealed class HostFixture
 
     public static string NewRunDir(string name) => Path.Combine(Root, $"{name}-{Guid.NewGuid():N}");
 
+    private static readonly Lazy<string> Trained = new(() =>
+    {
+        string run = NewRunDir("trained");
+        var (exit, output) = CliRunner.Run(["train", "--run-dir", run, .. ShortRun(1, "Knn:AtStart=false", "Export=false")]);
+        return exit == 0 ? run : throw new InvalidOperationException("the shared one-epoch run did not train:\n" + output);
+    }, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>
+    /// A finished one-epoch run (ShortRun(1) without the start kNN and export), trained on first use
+    /// and shared by the tests that only read it: its checkpoint is checkpoints/checkpoint-00000031.safetensors.
+    /// </summary>
+    public static string TrainedRun => Trained.Value;
+
     /// <summary>Starts the CLI in its own process (for signals), with the test host's runtime and dependencies.</summary>
     public static Process StartCli(params string[] args)
     {

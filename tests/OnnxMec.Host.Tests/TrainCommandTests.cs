@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using OnnxMec.Runtime;
 
 namespace OnnxMec.Host.Tests;
 
@@ -21,6 +22,13 @@ public class TrainCommandTests
         Assert.That(json.RootElement.GetProperty("knn_top1").GetDouble(), Is.InRange(10, 100));
         using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json")));
         Assert.That(config.RootElement.GetProperty("BatchSize").GetInt32(), Is.EqualTo(32), "the resolved config is written");
+
+        // kNN ran at the start and the end only: the epoch-1 checkpoint has no score, the final one has the final kNN, and is best and latest.
+        string checkpoints = Path.Combine(run, "checkpoints");
+        Assert.That(CheckpointStore.Load(Path.Combine(checkpoints, "checkpoint-00000031.safetensors")).Info.Score, Is.Null);
+        var best = CheckpointStore.Load(Path.Combine(checkpoints, CheckpointStore.BestFile));
+        Assert.That((best.Info.Step, best.Info.Score), Is.EqualTo((62L, (double?)json.RootElement.GetProperty("knn_top1").GetDouble())));
+        Assert.That(CheckpointStore.Load(Path.Combine(checkpoints, CheckpointStore.LatestFile)).Info.Step, Is.EqualTo(62));
     }
 
     [Test]
@@ -53,7 +61,7 @@ public class TrainCommandTests
     public void Sigterm_finishes_the_step_writes_a_checkpoint_and_exits_0()
     {
         string run = HostFixture.NewRunDir("sigterm");
-        using var child = HostFixture.StartCli(["train", "--run-dir", run, .. HostFixture.ShortRun(50, "CheckpointEveryEpochs=0")]);
+        using var child = HostFixture.StartCli(["train", "--run-dir", run, "--json", .. HostFixture.ShortRun(50, "CheckpointEveryEpochs=0")]);
         var deadline = Stopwatch.StartNew();
         while (HostFixture.Steps(run).Count < 5 && deadline.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(50);
         Process.Start("kill", ["-TERM", child.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
@@ -63,6 +71,11 @@ public class TrainCommandTests
         Assert.That(stdout, Does.Contain("interrupted after step"));
         long last = HostFixture.Steps(run).Max(s => s.Step);
         Assert.That(File.Exists(Path.Combine(run, "checkpoints", $"checkpoint-{last:D8}.safetensors")), Is.True, $"a checkpoint at the last step, {last}");
+        // The only kNN was the random init's: reported as that, never as the run's result.
+        Assert.That(stdout, Does.Contain($"Interrupted after {last} of 1,550 steps").And.Contain("at step 0 (random init), not on the final weights"));
+        var json = JsonDocument.Parse(CliRunner.LastLine(stdout)).RootElement;
+        Assert.That(json.GetProperty("knn_top1").ValueKind, Is.EqualTo(JsonValueKind.Null));
+        Assert.That((json.GetProperty("knn_last_step").GetInt64(), json.GetProperty("interrupted").GetBoolean()), Is.EqualTo((0L, true)));
     }
 
     [Test]

@@ -31,6 +31,35 @@ public class CheckpointStoreTests
     }
 
     [Test]
+    public void Latest_names_the_newest_checkpoint_and_no_best_is_kept_without_a_score()
+    {
+        var store = new CheckpointStore(_runs, keepLast: 2);
+        store.Save(State(1), Info(10));
+        store.Save(State(2), Info(20));
+        store.Save(State(3), Info(30));
+        var latest = CheckpointStore.Load(Path.Combine(_runs, CheckpointStore.LatestFile));
+        Assert.That((latest.Info.Step, latest.State[0].AsFloat32()[0]), Is.EqualTo((30L, 3f)));
+        Assert.That(File.Exists(Path.Combine(_runs, CheckpointStore.BestFile)), Is.False, "nothing was measured, so nothing is best");
+        Assert.That(store.Newest(), Does.EndWith("checkpoint-00000030.safetensors"), "the stable names are not taken for checkpoints");
+    }
+
+    [Test]
+    public void A_checkpoint_rewritten_with_the_score_measured_on_it_becomes_best_only_when_higher()
+    {
+        // The end of a run: checkpoint first, then measure and rewrite it with its score.
+        var store = new CheckpointStore(_runs);
+        store.Save(State(1), Info(10, score: 55));
+        store.Save(State(2), Info(20));
+        Assert.That(CheckpointStore.Load(Path.Combine(_runs, CheckpointStore.BestFile)).Info.Step, Is.EqualTo(10), "a checkpoint without a score does not replace best");
+        store.Save(State(2), Info(20, score: 54));
+        Assert.That(CheckpointStore.Load(Path.Combine(_runs, CheckpointStore.BestFile)).Info.Step, Is.EqualTo(10), "a lower score does not");
+        store.Save(State(2), Info(20, score: 56));
+        var best = CheckpointStore.Load(Path.Combine(_runs, CheckpointStore.BestFile));
+        Assert.That((best.Info.Step, best.Info.Score), Is.EqualTo((20L, (double?)56)));
+        Assert.That(CheckpointStore.Load(Path.Combine(_runs, CheckpointStore.LatestFile)).Info.Score, Is.EqualTo(56), "latest is the rewritten file");
+    }
+
+    [Test]
     public void Metadata_round_trips()
     {
         var store = new CheckpointStore(_runs);

@@ -14,17 +14,21 @@ public static class ModelWriter
 
     public static string ProducerVersion { get; } = "1";
 
-    public static ModelProto ToModel(GraphBuilder graph, IEnumerable<KeyValuePair<string, string>>? metadata = null)
+    public static ModelProto ToModel(GraphBuilder graph, IEnumerable<KeyValuePair<string, string>>? metadata = null) =>
+        ToModel(new GraphPart(graph.Name, graph.Inputs, graph.Nodes, graph.Outputs), graph.Initializers, metadata);
+
+    /// <summary>A part of a graph (see <see cref="GraphPartition"/>) as a model of its own.</summary>
+    public static ModelProto ToModel(GraphPart part, IEnumerable<Value>? initializers = null, IEnumerable<KeyValuePair<string, string>>? metadata = null)
     {
-        var g = new GraphProto { Name = graph.Name };
-        foreach (var v in graph.Inputs) g.Input.Add(ValueInfo(v));
-        foreach (var v in graph.Outputs) g.Output.Add(ValueInfo(v));
-        foreach (var v in graph.Initializers) g.Initializer.Add(Tensor(v.ConstantData!, v.Name));
-        foreach (var node in graph.Nodes) g.Node.Add(NodeProtoOf(node));
+        var g = new GraphProto { Name = part.Name };
+        foreach (var v in part.Inputs) g.Input.Add(ValueInfo(v));
+        foreach (var v in part.Outputs) g.Output.Add(ValueInfo(v));
+        foreach (var v in initializers ?? []) g.Initializer.Add(Tensor(v.ConstantData!, v.Name));
+        foreach (var node in part.Nodes) g.Node.Add(NodeProtoOf(node));
         // Every intermediate's type and shape, so that a runtime rewrite (the CPU's blocked-layout
         // convolutions) can read channel counts without running shape inference.
-        var outputs = graph.Outputs.ToHashSet();
-        foreach (var node in graph.Nodes)
+        var outputs = part.Outputs.ToHashSet();
+        foreach (var node in part.Nodes)
             if (node.OpType != "Constant")
                 foreach (var v in node.Outputs)
                     if (!outputs.Contains(v)) g.ValueInfo.Add(ValueInfo(v));
@@ -43,6 +47,9 @@ public static class ModelWriter
 
     public static byte[] ToBytes(GraphBuilder graph, IEnumerable<KeyValuePair<string, string>>? metadata = null) =>
         ToModel(graph, metadata).ToByteArray();
+
+    public static byte[] ToBytes(GraphPart part, IEnumerable<KeyValuePair<string, string>>? metadata = null) =>
+        ToModel(part, null, metadata).ToByteArray();
 
     private static NodeProto NodeProtoOf(Node node)
     {

@@ -26,27 +26,31 @@ public static class ArtifactSetBuilder
         var plan = ArtifactPlan.Resolve(config, name);
         var (online, target) = Networks(plan);
         var onlineParams = online.Specs.Where(s => s.Role == TensorRole.Param).ToList();
-        var graphs = new List<(string Name, GraphBuilder Graph)>
+        var (forward, backward, saved) = BuildDataParallelStep(plan);
+        var graphs = new List<GraphPart>
         {
-            (TrainingModel, BuildTrainingModel(plan)),
-            (OptimizerModel, BuildOptimizerModel(plan, onlineParams)),
-            (EmaModel, BuildEmaModel(target.Specs.Where(s => s.Role == TensorRole.Param))),
-            (EvalModel, BuildEvalModel(plan)),
-            (TrainStep, BuildTrainStep(plan)),
+            Whole(BuildTrainingModel(plan)),
+            Whole(BuildOptimizerModel(plan, onlineParams)),
+            Whole(BuildEmaModel(target.Specs.Where(s => s.Role == TensorRole.Param))),
+            Whole(BuildEvalModel(plan)),
+            Whole(BuildTrainStep(plan)),
+            forward,
+            Whole(BuildDataParallelLoss(plan)),
+            backward,
         };
         var tensors = Tensors(online.Specs, target.Specs);
         var roles = tensors.ToDictionary(t => t.Name, t => t.Role, StringComparer.Ordinal);
-        var describe = new Describer(roles, plan.Loss);
+        var describe = new Describer(roles, plan.Loss, saved.Select(v => v.Name).ToHashSet(StringComparer.Ordinal));
 
         var files = new List<ArtifactFile>();
         var manifestGraphs = new SortedDictionary<string, ManifestGraph>(StringComparer.Ordinal);
-        foreach (var (graphName, graph) in graphs)
+        foreach (var graph in graphs)
         {
-            var bytes = ModelWriter.ToBytes(graph, [new("onnxmec.artifact_set", name), new("onnxmec.graph", graphName)]);
-            string file = graphName + ".onnx";
+            var bytes = ModelWriter.ToBytes(graph, [new("onnxmec.artifact_set", name), new("onnxmec.graph", graph.Name)]);
+            string file = graph.Name + ".onnx";
             files.Add(new ArtifactFile(file, bytes));
-            manifestGraphs[graphName] = new ManifestGraph(file, Convert.ToHexStringLower(SHA256.HashData(bytes)),
-                graph.Inputs.Select(describe.Value).ToList(), graph.Outputs.Select(describe.Value).ToList());
+            manifestGraphs[graph.Name] = new ManifestGraph(file, Convert.ToHexStringLower(SHA256.HashData(bytes)),
+                graph.Inputs.Select(v => describe.Value(v, graph.Name, input: true)).ToList(), graph.Outputs.Select(v => describe.Value(v, graph.Name, input: false)).ToList());
         }
 
         long onlineCount = online.Specs.Sum(s => s.ElementCount);
@@ -62,14 +66,18 @@ public static class ArtifactSetBuilder
         return new ArtifactSet(manifest, files);
     }
 
-    /// <summary>view1, view2 → online(view) and target(view) with per-view BN statistics → the loss → gradients of the online parameters.</summary>
-    private static Core BuildCore(string graphName, ArtifactPlan plan)
+    private static GraphPart Whole(GraphBuilder g) => new(g.Name, g.Inputs, g.Nodes, g.Outputs);
+
+    /// <summary>The two views through the online network (p) and, for the loss, the EMA target (z), BN in training mode with per-view statistics.</summary>
+    private sealed record Views(GraphBuilder G, ModelWeights Online, ModelWeights Target, Value P1, Value P2, Value Z1, Value Z2);
+
+    private static Views BuildViews(string graphName, ArtifactPlan plan, Action<GraphBuilder>? declareScalars = null)
     {
         var c = plan.Config;
         var g = new GraphBuilder(graphName);
         var view1 = g.Input(View1, DType.Float, SiameseNetworks.ImageShape(c));
         var view2 = g.Input(View2, DType.Float, SiameseNetworks.ImageShape(c));
-        var scalars = plan.Loss.Scalars.ToDictionary(s => s.Name, s => g.Input(s.Name, DType.Float, Shape.Scalar), StringComparer.Ordinal);
+        declareScalars?.Invoke(g);
         var online = new ModelWeights(g, BnMode.Train);
         var target = new ModelWeights(g, BnMode.Train, TargetPrefix);
         Value p1, p2, z1, z2;
@@ -77,13 +85,72 @@ public static class ArtifactSetBuilder
         using (g.Scope("online_view2")) p2 = SiameseNetworks.Online(online, view2, plan);
         using (g.Scope("target_view1")) z1 = SiameseNetworks.Target(target, view1, plan);
         using (g.Scope("target_view2")) z2 = SiameseNetworks.Target(target, view2, plan);
-        var loss = plan.Loss.Build(new LossInputs(g, p1, p2, z1, z2, c, name => scalars.TryGetValue(name, out var v) ? v
+        return new Views(g, online, target, p1, p2, z1, z2);
+    }
+
+    /// <summary>The loss's graph over given embeddings, with its declared scalars.</summary>
+    private static LossGraph BuildLoss(GraphBuilder g, ArtifactPlan plan, Value p1, Value p2, Value z1, Value z2, IReadOnlyDictionary<string, Value> scalars)
+    {
+        var loss = plan.Loss.Build(new LossInputs(g, p1, p2, z1, z2, plan.Config, name => scalars.TryGetValue(name, out var v) ? v
             : throw new GraphBuildException($"the loss reads scalar '{name}', which it does not declare")));
         if (loss.Metrics.Count != plan.Loss.Metrics.Count)
             throw new GraphBuildException($"the loss built {loss.Metrics.Count} metrics but declares {plan.Loss.Metrics.Count}");
-        var parameters = online.Specs.Where(s => s.Role == TensorRole.Param).ToList();
-        var grads = Autodiff.Gradients(loss.Loss, parameters.Select(s => online.Input(s.Name)).ToList());
-        return new Core(g, online, target, loss, parameters, grads);
+        return loss;
+    }
+
+    private static Dictionary<string, Value> DeclareScalars(GraphBuilder g, ArtifactPlan plan) =>
+        plan.Loss.Scalars.ToDictionary(s => s.Name, s => g.Input(s.Name, DType.Float, Shape.Scalar), StringComparer.Ordinal);
+
+    /// <summary>view1, view2 → online(view) and target(view) with per-view BN statistics → the loss → gradients of the online parameters.</summary>
+    private static Core BuildCore(string graphName, ArtifactPlan plan)
+    {
+        Dictionary<string, Value> scalars = [];
+        var v = BuildViews(graphName, plan, g => scalars = DeclareScalars(g, plan));
+        var loss = BuildLoss(v.G, plan, v.P1, v.P2, v.Z1, v.Z2, scalars);
+        var parameters = v.Online.Specs.Where(s => s.Role == TensorRole.Param).ToList();
+        var grads = Autodiff.Gradients(loss.Loss, parameters.Select(s => v.Online.Input(s.Name)).ToList());
+        return new Core(v.G, v.Online, v.Target, loss, parameters, grads);
+    }
+
+    /// <summary>
+    /// The data-parallel step's forward and backward graphs: one graph from the views to the
+    /// parameter gradients of the surrogate Σ p ⊙ dL/dp, with dL/dp an input that arrives later
+    /// (from the loss over the gathered global batch), cut where it enters. The forward part
+    /// outputs the embeddings and the new BN statistics; what the backward part reads of it
+    /// crosses as saved values.
+    /// </summary>
+    private static (GraphPart Forward, GraphPart Backward, IReadOnlyList<Value> Saved) BuildDataParallelStep(ArtifactPlan plan)
+    {
+        var v = BuildViews("data_parallel_step", plan);
+        var g = v.G;
+        Value[] embeddings = [v.P1, v.P2, v.Z1, v.Z2];
+        for (int i = 0; i < embeddings.Length; i++) embeddings[i] = g.Output(embeddings[i], Embeddings[i]);
+        var upstream1 = g.Input(GradPrefix + Embeddings[0], DType.Float, v.P1.Shape);
+        var upstream2 = g.Input(GradPrefix + Embeddings[1], DType.Float, v.P2.Shape);
+        Value surrogate;
+        using (g.Scope("surrogate")) surrogate = g.Add(g.ReduceSum(g.Mul(embeddings[0], upstream1)), g.ReduceSum(g.Mul(embeddings[1], upstream2)));
+        var parameters = v.Online.Specs.Where(s => s.Role == TensorRole.Param).ToList();
+        var grads = Autodiff.Gradients(surrogate, parameters.Select(s => v.Online.Input(s.Name)).ToList());
+        var stats = v.Online.UpdatedStats.Select(kv => g.Output(kv.Value, NewPrefix + kv.Key))
+            .Concat(v.Target.UpdatedStats.Select(kv => g.Output(kv.Value, NewPrefix + TargetPrefix + kv.Key))).ToList();
+        var gradOutputs = parameters.Select((s, i) => g.Output(grads[i], GradPrefix + s.Name)).ToList();
+        var (forward, backward, saved) = GraphPartition.Split(g, [upstream1, upstream2], [.. embeddings, .. stats], gradOutputs, DataParallelForward, DataParallelBackward);
+        return (forward, backward, saved);
+    }
+
+    /// <summary>The loss over the gathered global batch and its gradients with respect to the online predictions.</summary>
+    private static GraphBuilder BuildDataParallelLoss(ArtifactPlan plan)
+    {
+        var g = new GraphBuilder(DataParallelLoss);
+        var shape = new Shape(Dim.Sym("N"), plan.Config.EmbeddingDim);
+        var inputs = Embeddings.Select(n => g.Input(n, DType.Float, shape)).ToArray();
+        var loss = BuildLoss(g, plan, inputs[0], inputs[1], inputs[2], inputs[3], DeclareScalars(g, plan));
+        var upstream = Autodiff.Gradients(loss.Loss, [inputs[0], inputs[1]]);
+        g.Output(loss.Loss, Loss);
+        for (int i = 0; i < loss.Metrics.Count; i++) g.Output(loss.Metrics[i], plan.Loss.Metrics[i].Name);
+        g.Output(upstream[0], GradPrefix + Embeddings[0]);
+        g.Output(upstream[1], GradPrefix + Embeddings[1]);
+        return g;
     }
 
     private static void OutputLossAndMetrics(Core core, ArtifactPlan plan)
@@ -213,16 +280,23 @@ public static class ArtifactSetBuilder
     }
 
     /// <summary>The manifest entry of a graph value: its role from the state tensors, the loss's declarations, or the names every set shares.</summary>
-    private sealed class Describer(IReadOnlyDictionary<string, string> stateRoles, ILoss loss)
+    private sealed class Describer(IReadOnlyDictionary<string, string> stateRoles, ILoss loss, IReadOnlySet<string> saved)
     {
         private readonly Dictionary<string, ScalarSpec> _scalars = loss.Scalars.ToDictionary(s => s.Name, StringComparer.Ordinal);
         private readonly Dictionary<string, MetricSpec> _metrics = loss.Metrics.ToDictionary(m => m.Name, StringComparer.Ordinal);
 
-        public ManifestValue Value(Value v)
+        public ManifestValue Value(Value v, string graph, bool input)
         {
             string[] shape = v.Shape.Select(d => d.ToString()).ToArray();
             string dtype = v.DType.OnnxName();
             string name = v.Name;
+            if (Embeddings.Contains(name) && !(graph == DataParallelBackward && input))
+                return graph == DataParallelLoss
+                    ? new ManifestValue(name, Roles.Gathered, dtype, shape, Description: "the embeddings of the global batch, every process's shard in rank order")
+                    : new ManifestValue(name, Roles.Shard, dtype, shape, Description: name.StartsWith('p') ? "online predictor output" : "EMA target projector output");
+            if (saved.Contains(name)) return new ManifestValue(name, Roles.Saved, dtype, shape);
+            if (name.StartsWith(GradPrefix, StringComparison.Ordinal) && Embeddings.Contains(name[GradPrefix.Length..]))
+                return new ManifestValue(name, Roles.Upstream, dtype, shape, Description: $"dL/d{name[GradPrefix.Length..]}" + (input ? ", this process's rows" : " over the global batch"));
             if (name.StartsWith(NewPrefix, StringComparison.Ordinal))
                 return new ManifestValue(name, Roles.Update, dtype, shape, Updates: name[NewPrefix.Length..]);
             if (stateRoles.TryGetValue(name, out var role)) return new ManifestValue(name, role, dtype, shape);

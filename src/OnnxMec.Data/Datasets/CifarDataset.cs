@@ -1,3 +1,5 @@
+using OnnxMec.Contract;
+
 namespace OnnxMec.Data;
 
 /// <summary>
@@ -34,13 +36,15 @@ public sealed class CifarDataset : IImageDataset
         int labelBytes = cifar100 ? 2 : 1, record = labelBytes + Pixels;
         var images = new List<byte[]>();
         var labels = new List<byte>();
+        long total = 0;
         foreach (var file in files)
         {
-            if (!File.Exists(file)) throw new InvalidDataException($"{file}: file not found");
-            var bytes = File.ReadAllBytes(file);
-            if (bytes.Length == 0 || bytes.Length % record != 0)
+            var bytes = InputFiles.ReadAll(file, $"a {(cifar100 ? "CIFAR-100" : "CIFAR-10")} batch file", InputFiles.ModelLimit);
+            if (bytes.Length % record != 0)
                 throw new InvalidDataException($"{file}: {bytes.Length:N0} bytes is not a whole number of {(cifar100 ? "CIFAR-100" : "CIFAR-10")} records of {record} bytes");
             int n = bytes.Length / record;
+            total += (long)n * Pixels;
+            if (total > Array.MaxLength) throw new InvalidDataException($"{file}: the batch files hold more than the {Array.MaxLength / Pixels:N0} images one dataset can hold");
             var data = new byte[n * Pixels];
             for (int i = 0; i < n; i++)
             {

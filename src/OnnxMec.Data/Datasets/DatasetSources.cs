@@ -29,7 +29,8 @@ public static class DatasetSources
             true, ImageNetMean, ImageNetStd, d =>
             {
                 var decoding = new ImageDecoding(d.MaxPixels);
-                return new DataSplits(ImageFolderDataset.Open(d.Train!, channels: 3, decoding), d.Test is null ? null : ImageFolderDataset.Open(d.Test, 3, decoding));
+                var train = ImageFolderDataset.Open(d.Train!, channels: 3, decoding);
+                return new DataSplits(train, d.Test is null ? null : ImageFolderDataset.Open(d.Test, 3, decoding, classes: train.Classes));
             }),
     ];
 

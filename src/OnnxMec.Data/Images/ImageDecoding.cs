@@ -1,3 +1,4 @@
+using OnnxMec.Contract;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Formats.Png;
@@ -13,6 +14,9 @@ namespace OnnxMec.Data;
 public sealed class ImageDecoding
 {
     private static readonly Configuration Decoders = new(new JpegConfigurationModule(), new PngConfigurationModule()) { MaxDegreeOfParallelism = 1 };
+
+    /// <summary>Image files above this size are refused before they are read (a 40-megapixel JPEG is about 20 MB).</summary>
+    public const long FileLimit = 256L << 20;
 
     public ImageDecoding(long maxPixels = 40_000_000) => MaxPixels = maxPixels;
 
@@ -35,9 +39,7 @@ public sealed class ImageDecoding
     /// <summary>Decodes a JPEG or PNG file into an RGB (or grey, for 1 channel) float image; errors name the file.</summary>
     public void Decode(string path, FloatImage into, int channels)
     {
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
-        catch (IOException e) { throw new InvalidDataException($"{path}: cannot read: {e.Message}", e); }
+        var bytes = InputFiles.ReadAll(path, "an image", FileLimit);
         CheckComplete(path, bytes);
         try
         {

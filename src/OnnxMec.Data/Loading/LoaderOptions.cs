@@ -19,5 +19,13 @@ public sealed record LoaderOptions
     /// <summary>Skip unreadable images (counted, with a warning) instead of stopping with an error naming the file.</summary>
     public bool SkipBadImages { get; init; }
 
+    /// <summary>
+    /// Data-parallel training: every process reads the same per-epoch order and takes slice
+    /// <see cref="Shard"/> of each global batch of <see cref="BatchSize"/> × <see cref="Shards"/>
+    /// (as DistributedSampler: same permutation, disjoint shards, drop-last).
+    /// </summary>
+    public int Shard { get; init; }
+    public int Shards { get; init; } = 1;
+
     public int EffectiveWorkers => Workers > 0 ? Workers : Environment.ProcessorCount;
 }

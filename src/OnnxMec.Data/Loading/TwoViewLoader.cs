@@ -25,8 +25,10 @@ public sealed class TwoViewLoader
     public TwoViewLoader(IImageDataset data, ViewRecipe view1, ViewRecipe view2, LoaderOptions options, ILogger? logger = null)
     {
         if (options.BatchSize < 1) throw new ArgumentException($"batch size {options.BatchSize} must be positive");
-        if (data.Count < (options.DropLast ? options.BatchSize : 1))
-            throw new InvalidDataException($"{data.Name}: {data.Count} images are fewer than one batch of {options.BatchSize}");
+        if (options.Shards < 1 || options.Shard < 0 || options.Shard >= options.Shards)
+            throw new ArgumentException($"shard {options.Shard} of {options.Shards} does not exist");
+        if (data.Count < (options.DropLast || options.Shards > 1 ? options.BatchSize * options.Shards : 1))
+            throw new InvalidDataException($"{data.Name}: {data.Count} images are fewer than one batch of {options.BatchSize * options.Shards}");
         _data = data;
         _view1 = view1;
         _view2 = view2;
@@ -36,7 +38,10 @@ public sealed class TwoViewLoader
 
     public IImageDataset Data => _data;
 
-    public int BatchesPerEpoch => _options.DropLast ? _data.Count / _options.BatchSize : (_data.Count + _options.BatchSize - 1) / _options.BatchSize;
+    /// <summary>Batches per epoch of this process; with shards, every process has the same number (drop-last over the global batch).</summary>
+    public int BatchesPerEpoch => _options.DropLast || _options.Shards > 1
+        ? _data.Count / (_options.BatchSize * _options.Shards)
+        : (_data.Count + _options.BatchSize - 1) / _options.BatchSize;
 
     /// <summary>Images skipped as unreadable so far (only with <see cref="LoaderOptions.SkipBadImages"/>).</summary>
     public int SkippedImages => Volatile.Read(ref _skipped);
@@ -114,7 +119,9 @@ public sealed class TwoViewLoader
         int per1 = _view1.ElementCount, per2 = _view2.ElementCount;
         var batch = _pool.TryTake(out var pooled) ? pooled : new TwoViewBatch(_options.BatchSize, per1, per2, _pool.Add);
         var (source, a, b) = _scratch.Value;
-        int first = batchIndex * _options.BatchSize;
+        // With shards, global batch k is order[k·B·S, (k+1)·B·S) and this process takes its slice
+        // number Shard: the same images, in the same order, as one process with batch B·S.
+        int first = (batchIndex * _options.Shards + _options.Shard) * _options.BatchSize;
         int count = Math.Min(_options.BatchSize, order.Length - first);
         try
         {

@@ -19,12 +19,14 @@ internal sealed record Timing(double MedianMs, double MinMs, double MaxMs)
 }
 
 internal sealed record StepBenchmarkResult(string Set, int Batch, int Threads, long Parameters, Timing Step, Timing? TrainingModel, Timing? Optimizer, Timing? Ema,
-    double ImagesPerSecond, double PeakRssMb, double LoadSeconds, IReadOnlyList<string> ProfileFiles, DeviceKind Device, StateMemory StateMemory);
+    double ImagesPerSecond, double PeakRssMb, double LoadSeconds, IReadOnlyList<string> ProfileFiles, DeviceKind Device, StateMemory StateMemory, int Processes = 1, double CommunicationShare = 0);
 
 /// <summary>
 /// Times the full MEC training step (the fused train_step graph: two views through the online and
 /// target networks, order-4 loss, backward, SGD, EMA) on seeded N(0, 1) inputs, and the split where
-/// the graphs allow it: training_model (forward + backward), optimizer_model and ema_model.
+/// the graphs allow it: training_model (forward + backward), optimizer_model and ema_model. Under
+/// mpirun with several processes it times the data-parallel step instead (each process with its
+/// shard of the batch) and the share of it spent exchanging with the others.
 /// </summary>
 internal static class StepBenchmark
 {
@@ -40,8 +42,11 @@ internal static class StepBenchmark
         var c = set.Manifest.Config;
         int per = c.Channels * c.ImageSize * c.ImageSize;
         var rng = new Random(0);
-        var view1 = Enumerable.Range(0, o.Batch * per).Select(_ => (float)rng.NextGaussian()).ToArray();
-        var view2 = Enumerable.Range(0, o.Batch * per).Select(_ => (float)rng.NextGaussian()).ToArray();
+        var group = Distributed.ProcessGroup.Current;
+        if (o.Batch % group.Size != 0) throw new ArgumentException($"--batch {o.Batch} does not split into {group.Size} equal shards");
+        int local = o.Batch / group.Size;
+        var view1 = Enumerable.Range(0, local * per).Select(_ => (float)rng.NextGaussian()).ToArray();
+        var view2 = Enumerable.Range(0, local * per).Select(_ => (float)rng.NextGaussian()).ToArray();
         // The peer's speed settings: λ = 1/(m·ε_d²) with ε_d² = 1, SGD lr 0.03·m/256, EMA 0.996; a loss
         // scalar other than MEC's λ⁻¹ gets 1.
         var scalars = session.ScalarInputs().ToDictionary(i => i.Name, _ => 1f, StringComparer.Ordinal);
@@ -49,21 +54,32 @@ internal static class StepBenchmark
         scalars[ArtifactNames.EmaMomentum] = 0.996f;
         if (scalars.ContainsKey(MecObjective.LambdaInv)) scalars[MecObjective.LambdaInv] = o.Batch;
 
-        session.Step(view1, view2, o.Batch, scalars);
+        var timings = new StepTimings();
+        double communication = 0, total = 0;
+        void Fused()
+        {
+            long start = Stopwatch.GetTimestamp();
+            session.DataParallelStep(view1, view2, local, scalars, group, timings);
+            total += Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            communication += timings.CommunicationMs;
+        }
+        Fused();
         double load = clock.Elapsed.TotalSeconds;
         Timing step;
         Timing? training, optimizer, ema;
+        bool split = o.Split && group.Size == 1;
         using (session)
         {
-            step = Repeat(o, () => session.Step(view1, view2, o.Batch, scalars));
-            training = o.Split ? Repeat(o, () => session.TrainStep(view1, view2, o.Batch, scalars)) : null;
-            optimizer = o.Split ? Repeat(o, () => session.OptimizerStep(scalars)) : null;
-            ema = o.Split ? Repeat(o, () => session.EmaStep(scalars)) : null;
+            step = Repeat(o, Fused);
+            training = split ? Repeat(o, () => session.TrainStep(view1, view2, o.Batch, scalars)) : null;
+            optimizer = split ? Repeat(o, () => session.OptimizerStep(scalars)) : null;
+            ema = split ? Repeat(o, () => session.EmaStep(scalars)) : null;
         }
         double peak = PeakRssMb();
         long parameters = set.Manifest.Tensors.Where(t => t.Role == Roles.Param).Sum(t => t.Shape.Aggregate(1L, (a, b) => a * b));
+        double share = total > 0 ? communication / total : 0;
         return new StepBenchmarkResult(set.Manifest.Name, o.Batch, o.Threads > 0 ? o.Threads : Environment.ProcessorCount, parameters, step, training, optimizer, ema,
-            1000 * o.Batch / step.MedianMs, peak, load, ProfileFiles(o.ProfilePrefix, started), factory.Device, factory.StateMemory);
+            1000 * o.Batch / step.MedianMs, peak, load, ProfileFiles(o.ProfilePrefix, started), factory.Device, factory.StateMemory, group.Size, group.Size == 1 ? 0 : Math.Min(1, share));
     }
 
     /// <summary>The profiles ORT wrote when the sessions were disposed: prefix_timestamp.json, newer than the run's start.</summary>

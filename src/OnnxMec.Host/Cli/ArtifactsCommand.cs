@@ -57,7 +57,7 @@ internal static class ArtifactsCommand
                 Seed = Pick(seed) ?? config.Seed,
             };
             var errors = ArtifactPlan.Validate(config);
-            if (errors.Count > 0) throw new ArgumentException("invalid artifact config:\n  " + string.Join("\n  ", errors));
+            if (errors.Count > 0) throw new ArgumentException(Problems.Join("invalid artifact config", errors));
             string setName = parse.GetValue(name) ?? (custom ? DerivedName(config) : modelName);
             string folder = parse.GetValue(output) ?? Path.Combine(RepositoryPaths.Artifacts, setName);
 

@@ -9,7 +9,97 @@ namespace OnnxMec.Host.Cli;
 /// <summary>`onnxmec bench …`: benchmarks that print a table (never timed tests).</summary>
 internal static class BenchCommand
 {
-    public static Command Create() => new("bench", "Benchmarks that print a table") { Step(), Loss(), Data() };
+    public static Command Create() => new("bench", "Benchmarks that print a table") { Step(), Loss(), Data(), Ablations(), Quality() };
+
+    private static Command Quality()
+    {
+        var config = new Option<string>("--config") { Description = "The pre-training config", DefaultValueFactory = _ => "src/OnnxMec.Host/configs/fashion-mnist-60k.json" };
+        var runDir = new Option<string?>("--run-dir") { Description = "Run folder of the pre-training (default runs/quality-<time>)" };
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "Evaluate this checkpoint instead of pre-training one" };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0: one per core)", DefaultValueFactory = _ => 0 };
+        var probeEpochs = new Option<int>("--probe-epochs") { Description = "Epochs of each linear probe", DefaultValueFactory = _ => 30 };
+        var json = new Option<bool>("--json") { Description = "End with one line of JSON holding the rows" };
+        var command = new Command("quality", "Pre-train on Fashion-MNIST's 60,000 training images, then the encoder against raw pixels: kNN over a sweep of k with two banks, and a linear probe")
+        {
+            config, runDir, checkpoint, threads, probeEpochs, json,
+        };
+        command.SetAction(async (parse, cancel) =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            string? ckpt = parse.GetValue(checkpoint);
+            double trainingSeconds = 0;
+            if (ckpt is null)
+            {
+                if (OnnxMec.Data.FashionMnist.Train() is null)
+                    throw new InvalidDataException($"{OnnxMec.Data.FashionMnist.SystemFolder}: Fashion-MNIST's 60,000 training images are not installed; install Debian's dataset-fashion-mnist (tools/quality-benchmark.sh does)");
+                string dir = parse.GetValue(runDir) ?? Path.Combine("runs", $"quality-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+                var overrides = new Dictionary<string, string?> { ["RunDir"] = dir, ["Threads"] = parse.GetValue(threads).ToString(CultureInfo.InvariantCulture) };
+                Training.TrainingOutcome? outcome = null;
+                int exit = await TrainCommand.Run(Configuration.ConfigurationSources.Build(RepositoryPaths.Resolve(parse.GetValue(config)!), new Dictionary<string, string?>(), overrides),
+                    resume: false, json: false, output, cancel, o => { outcome = o; output.WriteLine(TrainCommand.Summary(o)); });
+                if (exit != 0 || outcome?.Checkpoint is null || outcome.Interrupted) return exit != 0 ? exit : 1;
+                ckpt = outcome.Checkpoint;
+                trainingSeconds = outcome.Seconds;
+            }
+            var encoder = Evaluation.TrainedEncoder.Load(ckpt, null);
+            var run = encoder.Run ?? throw new InvalidDataException($"{ckpt}: the checkpoint carries no run configuration, so its data is unknown");
+            var data = Training.TrainingData.Create(run.DataSource, run.Options.Data, run.Recipe, encoder.Set.Manifest.Config);
+            var factory = new Runtime.SessionFactory(new Runtime.RuntimeOptions { Threads = parse.GetValue(threads) });
+            output.WriteLine($"Evaluating {ckpt} and raw pixels: banks from {data.Train.Name}, queries {data.Queries?.Name}");
+            var rows = QualityBenchmark.Evaluate(encoder, data, factory, parse.GetValue(probeEpochs), line => output.WriteLine("  " + line));
+            var table = new List<string>
+            {
+                $"| features | labelled bank | kNN top-1, k = 200 | kNN top-1, best k | linear probe top-1 |",
+                "|---|---|---|---|---|",
+            };
+            table.AddRange(rows.Select(r => string.Create(CultureInfo.InvariantCulture,
+                $"| {r.Features} | {r.Bank} ({r.BankSize:N0}) | {r.KnnTop1At200:F2} % | {r.BestKnnTop1:F2} % (k = {r.BestK}) | {r.LinearTop1:F2} % |")));
+            foreach (var line in table) output.WriteLine(line);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Pre-training {trainingSeconds / 60:F1} min, all {clock.Elapsed.TotalMinutes:F1} min"));
+            Contract.AtomicFile.WriteAllText(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(ckpt))!)!, "quality.md"), string.Join("\n", table) + "\n");
+            if (parse.GetValue(json)) CliOutput.Json(output, new QualityBenchJson(ckpt, trainingSeconds, clock.Elapsed.TotalSeconds, rows));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Ablations()
+    {
+        var epochs = new Option<int>("--epochs") { Description = "Epochs of every run (the quickstart's 7 by default)", DefaultValueFactory = _ => QuickstartCommand.DefaultEpochs };
+        var seed = new Option<int>("--seed") { Description = "Seed of every run", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0: one per core)", DefaultValueFactory = _ => 0 };
+        var folder = new Option<string?>("--out") { Description = "Folder for the runs, the table (ablations.md) and the chart (ablations.png); default runs/ablations-<time>" };
+        var set = new Option<string[]>("--set") { Description = "Change a setting of every run: KEY=VALUE (e.g. Data:EmbeddedQueries=9000 for a quick check on 1,000 images)", AllowMultipleArgumentsPerToken = true };
+        var json = new Option<bool>("--json") { Description = "End with one line of JSON holding the rows" };
+        var command = new Command("ablations", "The paper's ablations on the quickstart protocol: Taylor order 1/2/4, batch 32–512, ε_d²; kNN top-1 of each run, a table and a chart")
+        {
+            epochs, seed, threads, folder, set, json,
+        };
+        command.SetAction(async (parse, cancel) =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(epochs) is < 1 or > 1000) throw new ArgumentException($"--epochs: {parse.GetValue(epochs)} must be from 1 to 1000");
+            string outFolder = RepositoryPaths.Resolve(parse.GetValue(folder) ?? Path.Combine("runs", $"ablations-{DateTime.UtcNow:yyyyMMdd-HHmmss}"));
+            output.WriteLine($"Ablations on the quickstart protocol ({parse.GetValue(epochs)} epochs, seed {parse.GetValue(seed)}); {AblationSweep.Orders.Length + AblationSweep.Batches.Length + AblationSweep.Eps.Length - 2} training runs into {outFolder}");
+            var table = new List<string> { "| varied | setting | kNN top-1 random init | kNN top-1 trained | gain | seconds |", "|---|---|---|---|---|---|" };
+            output.WriteLine(table[0]);
+            output.WriteLine(table[1]);
+            var rows = await AblationSweep.Run(outFolder, parse.GetValue(epochs), parse.GetValue(seed), parse.GetValue(threads), CliOutput.Settings(parse.GetValue(set) ?? []), row =>
+            {
+                string line = string.Create(CultureInfo.InvariantCulture,
+                    $"| {row.Axis} | {row.Setting} | {row.KnnInit:F2} % | {(double.IsNaN(row.KnnTrained) ? "diverged" : $"{row.KnnTrained:F2} %")} | {row.KnnTrained - row.KnnInit:+0.00;-0.00} | {row.Seconds:F0} |");
+                table.Add(line);
+                output.WriteLine(line);
+            }, cancel);
+            Contract.AtomicFile.WriteAllText(Path.Combine(outFolder, "ablations.md"), string.Join("\n", table) + "\n");
+            AblationChart.Write(rows, Path.Combine(outFolder, "ablations.png"));
+            output.WriteLine($"Table: {Path.Combine(outFolder, "ablations.md")}; chart: {Path.Combine(outFolder, "ablations.png")}");
+            if (parse.GetValue(json)) CliOutput.Json(output, new AblationsBenchJson(rows));
+            return 0;
+        });
+        return command;
+    }
 
     private static Command Step()
     {
@@ -34,18 +124,19 @@ internal static class BenchCommand
             var r = StepBenchmark.Run(new StepBenchmarkOptions(parse.GetValue(model)!, parse.GetValue(batch), parse.GetValue(threads), parse.GetValue(width), parse.GetValue(steps),
                 Device: CliOutput.Device(parse.GetValue(device)!), Split: !parse.GetValue(fusedOnly), ProfilePrefix: parse.GetValue(profile), BlockedConv: parse.GetValue(blocked),
                 StateMemory: parse.GetValue(memory) is { } m ? CliOutput.Memory(m) : null));
+            string processes = r.Processes > 1 ? $" over {r.Processes} processes ({r.Batch / r.Processes} images each)" : "";
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{r.Set}: batch {r.Batch}, {r.Parameters:N0} online parameters, on the {CliOutput.Name(r.Device).ToUpperInvariant()} ({r.Threads} threads, state in {CliOutput.Name(r.StateMemory)} memory); first step (incl. loading) {r.LoadSeconds:F1} s"));
+                $"{r.Set}: batch {r.Batch}{processes}, {r.Parameters:N0} online parameters, on the {CliOutput.Name(r.Device).ToUpperInvariant()} ({r.Threads} threads{(r.Processes > 1 ? " per process" : "")}, state in {CliOutput.Name(r.StateMemory)} memory); first step (incl. loading) {r.LoadSeconds:F1} s"));
             output.WriteLine("| graph | median ms | min | max |");
             output.WriteLine("|---|---|---|---|");
             foreach (var (name, t) in new[] { ("train_step (fused)", r.Step), ("training_model (fwd+bwd)", r.TrainingModel), ("optimizer_model", r.Optimizer), ("ema_model", r.Ema) })
                 if (t is not null) output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {t.MedianMs:F1} | {t.MinMs:F1} | {t.MaxMs:F1} |"));
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.ImagesPerSecond:F1} images/s; peak RSS {r.PeakRssMb:F0} MiB"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.ImagesPerSecond:F1} images/s; peak RSS {r.PeakRssMb:F0} MiB{(r.Processes > 1 ? $" (rank 0); {100 * r.CommunicationShare:F1} % of the step exchanging between processes" : "")}"));
             foreach (var file in r.ProfileFiles)
                 ProfileSummary.Read(file).WriteTable(output);
             if (parse.GetValue(json))
                 CliOutput.Json(output, new StepBenchJson(r.Set, r.Batch, r.Threads, CliOutput.Name(r.Device), CliOutput.Name(r.StateMemory), r.Step.MedianMs, r.Step.MinMs, r.Step.MaxMs,
-                    r.TrainingModel?.MedianMs, r.Optimizer?.MedianMs, r.Ema?.MedianMs, r.ImagesPerSecond, r.PeakRssMb));
+                    r.TrainingModel?.MedianMs, r.Optimizer?.MedianMs, r.Ema?.MedianMs, r.ImagesPerSecond, r.PeakRssMb, r.Processes, r.CommunicationShare));
             return 0;
         });
         return command;
@@ -116,7 +207,13 @@ internal static class BenchCommand
 
 /// <summary>`bench step --json`.</summary>
 internal sealed record StepBenchJson(string Set, int Batch, int Threads, string Device, string StateMemory, double MedianMs, double MinMs, double MaxMs,
-    double? ForwardBackwardMs, double? OptimizerMs, double? EmaMs, double ImagesPerSecond, double PeakRssMb);
+    double? ForwardBackwardMs, double? OptimizerMs, double? EmaMs, double ImagesPerSecond, double PeakRssMb, int Processes, double CommunicationShare);
+
+/// <summary>`bench quality --json`.</summary>
+internal sealed record QualityBenchJson(string Checkpoint, double TrainingSeconds, double Seconds, IReadOnlyList<QualityRow> Rows);
+
+/// <summary>`bench ablations --json`.</summary>
+internal sealed record AblationsBenchJson(IReadOnlyList<AblationRow> Rows);
 
 /// <summary>`bench data --json`.</summary>
 internal sealed record DataBenchJson(IReadOnlyList<DataBenchmarkRow> Rows);

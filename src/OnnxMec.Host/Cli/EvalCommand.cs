@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using OnnxMec.Host.Configuration;
 using OnnxMec.Host.Evaluation;
+using OnnxMec.Host.Training;
 using OnnxMec.Runtime;
 
 namespace OnnxMec.Host.Cli;
@@ -13,7 +14,7 @@ internal static class EvalCommand
     /// <summary>Fewer SGD steps than this and a linear probe's accuracy says little; the user is told so.</summary>
     private const int FewProbeSteps = 100;
 
-    public static Command Create() => new("eval", "Evaluate a trained encoder") { Knn(), Linear() };
+    public static Command Create() => new("eval", "Evaluate a trained encoder") { Knn(), Linear(), FineTuneCommand.Create() };
 
     /// <summary>The options every eval verb shares.</summary>
     private sealed class Common
@@ -38,6 +39,7 @@ internal static class EvalCommand
             var factory = new SessionFactory(new RuntimeOptions { Threads = parse.GetValue(Threads), Device = CliOutput.Device(parse.GetValue(Device)!) });
             var setup = EvaluationSetup.Create(parse.GetValue(Checkpoint), parse.GetValue(Encoder), parse.GetValue(Artifacts), configured, factory);
             output.WriteLine($"Data: {setup.Data.Train.Name} as the bank, {setup.Data.Queries?.Name ?? "no queries"} as queries (from {setup.DataOrigin})");
+            foreach (var line in DataReport.Lines(setup.Data, setup.Input, setup.Recipe, minScale: 1, training: false)) output.WriteLine(line);
             return setup;
         }
     }
@@ -56,7 +58,7 @@ internal static class EvalCommand
             if (parse.GetValue(k) < 1) throw new ArgumentException($"--k: {parse.GetValue(k)} must be at least 1");
             if (!(parse.GetValue(temperature) > 0) || double.IsInfinity(parse.GetValue(temperature))) throw new ArgumentException($"--temperature: {parse.GetValue(temperature)} must be a positive number");
             using var setup = o.Open(parse, output);
-            var f = Features(setup);
+            var f = Features(setup, output);
             var result = KnnClassifier.Evaluate(f.Bank, f.BankLabels, f.Queries, f.QueryLabels, f.Dim, f.Classes, parse.GetValue(k), parse.GetValue(temperature), setup.Factory);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"kNN: top-1 {result.Top1:F2} %, top-5 {result.Top5:F2} % ({result.Bank:N0} bank images from {setup.Data.Train.Name}, {result.Queries:N0} queries from {setup.Data.Queries!.Name})"));
@@ -82,7 +84,7 @@ internal static class EvalCommand
             if (!(parse.GetValue(lr) > 0) || double.IsInfinity(parse.GetValue(lr))) throw new ArgumentException($"--lr: {parse.GetValue(lr)} must be a positive number");
             if (parse.GetValue(batch) < 2) throw new ArgumentException($"--batch-size: {parse.GetValue(batch)} must be at least 2");
             using var setup = o.Open(parse, output);
-            var f = Features(setup);
+            var f = Features(setup, output);
             int batchSize = Math.Min(parse.GetValue(batch), f.BankLabels.Length);
             long steps = (long)Math.Max(1, f.BankLabels.Length / batchSize) * parse.GetValue(epochs);
             if (steps < FewProbeSteps)
@@ -99,16 +101,17 @@ internal static class EvalCommand
 
     private sealed record LabelledFeatures(float[] Bank, int[] BankLabels, float[] Queries, int[] QueryLabels, int Dim, int Classes);
 
-    private static LabelledFeatures Features(EvaluationSetup setup)
+    private static LabelledFeatures Features(EvaluationSetup setup, TextWriter output)
     {
         var data = setup.Data;
         if (data.Queries is null) throw new InvalidDataException($"{data.Train.Name}: no labelled test data to evaluate on (set Data:Test)");
         if (data.Train.ClassCount == 0 || data.Queries.ClassCount == 0)
             throw new InvalidDataException($"{(data.Train.ClassCount == 0 ? data.Train.Name : data.Queries.Name)}: the images are unlabelled; kNN and the linear probe need labels");
-        var (bank, dim) = EncoderFeatures.Compute(setup.Encode, data.Train, data.Evaluation, data.Train.Count);
-        var (queries, _) = EncoderFeatures.Compute(setup.Encode, data.Queries, data.Evaluation, data.Queries.Count);
-        return new LabelledFeatures(bank, Enumerable.Range(0, data.Train.Count).Select(data.Train.Label).ToArray(), queries,
-            Enumerable.Range(0, data.Queries.Count).Select(data.Queries.Label).ToArray(), dim, Math.Max(data.Train.ClassCount, data.Queries.ClassCount));
+        var bank = EncoderFeatures.Compute(setup.Encode, data.Train, data.Evaluation, data.Train.Count, data.SkipBadImages);
+        var queries = EncoderFeatures.Compute(setup.Encode, data.Queries, data.Evaluation, data.Queries.Count, data.SkipBadImages);
+        if (bank.Skipped + queries.Skipped > 0)
+            output.WriteLine($"warning: {bank.Skipped + queries.Skipped} unreadable images were left out ({bank.Skipped} of {data.Train.Name}, {queries.Skipped} of {data.Queries.Name}; Data:SkipBadImages)");
+        return new LabelledFeatures(bank.Features, bank.Labels, queries.Features, queries.Labels, bank.Dim, Math.Max(data.Train.ClassCount, data.Queries.ClassCount));
     }
 }
 

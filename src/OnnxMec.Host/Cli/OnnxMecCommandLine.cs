@@ -29,7 +29,8 @@ internal static class OnnxMecCommandLine
         {
             return Create().Parse(args).Invoke(configuration);
         }
-        catch (Exception e) when (e is InvalidDataException or ArgumentException or FileNotFoundException or Configuration.OptionsInvalidException or Runtime.DeviceUnavailableException or Microsoft.Extensions.Options.OptionsValidationException)
+        catch (Exception e) when (e is InvalidDataException or ArgumentException or FileNotFoundException or Configuration.OptionsInvalidException or Runtime.DeviceUnavailableException
+            or Microsoft.Extensions.Options.OptionsValidationException or Evaluation.NonFiniteFeaturesException)
         {
             configuration.Error.WriteLine($"error: {e.Message}");
             return 2;

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using OnnxMec.Host.Bench;
 using OnnxMec.Host.Training;
 
 namespace OnnxMec.Host.Cli;
@@ -18,7 +19,11 @@ namespace OnnxMec.Host.Cli;
 [JsonSerializable(typeof(StepBenchJson))]
 [JsonSerializable(typeof(DataBenchJson))]
 [JsonSerializable(typeof(LossBenchJson))]
+[JsonSerializable(typeof(QualityBenchJson))]
+[JsonSerializable(typeof(AblationsBenchJson))]
+[JsonSerializable(typeof(FineTuneJson))]
 [JsonSerializable(typeof(KnnRecord))]
+[JsonSerializable(typeof(VerifyRecord))]
 // A metrics.jsonl step is a dictionary of numbers, named by the graph's outputs and scalars.
 [JsonSerializable(typeof(Dictionary<string, object>))]
 [JsonSerializable(typeof(string))]

@@ -16,7 +16,7 @@ internal static class QuickstartCommand
 
     public static Command Create()
     {
-        var epochs = new Option<int?>("--epochs") { Description = $"Epochs over the 8,000 training images (default {DefaultEpochs})" };
+        var epochs = new Option<int?>("--epochs") { Description = $"Epochs over the 8,000 training images (default {DefaultEpochs}; the first is the learning-rate warm-up, so fewer than 3 rarely gain)" };
         var threads = new Option<int?>("--threads") { Description = "ONNX Runtime intra-op threads (0: one per core)" };
         var runDir = new Option<string?>("--run-dir") { Description = "Run folder (default: runs/quickstart-<time>)" };
         var set = new Option<string[]>("--set") { Description = "Override any setting: KEY=VALUE", AllowMultipleArgumentsPerToken = true };
@@ -49,6 +49,9 @@ internal static class QuickstartCommand
         });
         return command;
     }
+
+    /// <summary>The quickstart's settings (configs/quickstart.json, embedded in the program).</summary>
+    public static Stream Config() => QuickstartConfig();
 
     private static Stream QuickstartConfig() =>
         typeof(QuickstartCommand).Assembly.GetManifestResourceStream("quickstart.json") ?? throw new InvalidOperationException("the quickstart config is missing from the build");

@@ -30,6 +30,8 @@ internal static class TrainCommand
                 if (dir is null) throw new ArgumentException("--resume needs the run folder: --run-dir DIR");
                 file ??= Path.Combine(RepositoryPaths.Resolve(dir), "config.json");
             }
+            if (file is null)
+                output.WriteLine("No --config: training with the built-in defaults, listed below.");
             return await Run(ConfigurationSources.Build(file, new Dictionary<string, string?>(), overrides), parse.GetValue(resume), parse.GetValue(json), output, cancel);
         });
         return command;

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Microsoft.Extensions.Configuration;
+using OnnxMec.Contract;
 
 namespace OnnxMec.Host.Configuration;
 
@@ -12,10 +14,36 @@ public static class ConfigurationSources
         var builder = new ConfigurationBuilder().AddInMemoryCollection(defaults);
         if (jsonFile is not null)
         {
-            if (!File.Exists(jsonFile)) throw new FileNotFoundException($"{jsonFile}: no such config file", jsonFile);
-            builder.AddJsonFile(Path.GetFullPath(jsonFile), optional: false, reloadOnChange: false);
+            string path = Path.GetFullPath(jsonFile);
+            AddJson(builder, InputFiles.ReadAll(path, "a config file", InputFiles.JsonLimit), path);
         }
-        return builder.AddEnvironmentVariables(EnvironmentPrefix).AddInMemoryCollection(overrides).Build();
+        try
+        {
+            return builder.AddEnvironmentVariables(EnvironmentPrefix).AddInMemoryCollection(overrides).Build();
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidDataException($"{jsonFile}: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Adds a JSON config read as bytes; JSON that does not parse, or is not an object, is an error
+    /// naming the source and where it fails (the configuration reader would only say "failed to load").
+    /// </summary>
+    public static IConfigurationBuilder AddJson(IConfigurationBuilder builder, byte[] json, string source)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+                throw new InvalidDataException($"{source}: a config is a JSON object ({{ \"Lr\": 0.3, … }}), not {document.RootElement.ValueKind.ToString().ToLowerInvariant()}");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{source}: not valid JSON: {JsonErrors.Describe(e)}");
+        }
+        return builder.AddJsonStream(new MemoryStream(json));
     }
 
     /// <summary>Binds and validates, once; every invalid field is listed in one error.</summary>
@@ -36,7 +64,7 @@ public static class ConfigurationSources
 
 /// <summary>The configuration is invalid; <see cref="Exception.Message"/> lists every problem.</summary>
 public sealed class OptionsInvalidException(IReadOnlyList<string> errors)
-    : Exception("Invalid configuration:\n  " + string.Join("\n  ", errors))
+    : Exception(Problems.Join("Invalid configuration", errors))
 {
     public IReadOnlyList<string> Errors { get; } = errors;
 }

@@ -14,6 +14,7 @@ public sealed class TrainingOptions
     public DataOptions Data { get; set; } = new();
     public int BatchSize { get; set; } = 128;
     public int Epochs { get; set; } = 10;
+    /// <summary>Seeds the initial weights (the set's own seed uses its weights file), the data order and every augmentation draw.</summary>
     public int Seed { get; set; }
 
     /// <summary>ONNX Runtime intra-op threads; 0 = one per core. Fix it for bit-reproducible runs.</summary>

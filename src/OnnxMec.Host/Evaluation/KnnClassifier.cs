@@ -19,10 +19,14 @@ internal static class KnnClassifier
 {
     private const int QueryBlock = 512;
 
-    public static KnnResult Evaluate(float[] bank, int[] bankLabels, float[] queries, int[] queryLabels, int dim, int classes, int k, double temperature, SessionFactory factory)
+    public static KnnResult Evaluate(float[] bank, int[] bankLabels, float[] queries, int[] queryLabels, int dim, int classes, int k, double temperature, SessionFactory factory) =>
+        Evaluate(bank, bankLabels, queries, queryLabels, dim, classes, [k], temperature, factory)[0];
+
+    /// <summary>The accuracy at several k from one similarity pass (the nearest neighbours come sorted, so each smaller k is a prefix).</summary>
+    public static KnnResult[] Evaluate(float[] bank, int[] bankLabels, float[] queries, int[] queryLabels, int dim, int classes, IReadOnlyList<int> ks, double temperature, SessionFactory factory)
     {
         int bankCount = bankLabels.Length, queryCount = queryLabels.Length;
-        k = Math.Min(k, bankCount);
+        int k = Math.Min(ks.Max(), bankCount);
         Normalise(bank, dim);
         Normalise(queries, dim);
         var g = new GraphBuilder("knn");
@@ -35,7 +39,8 @@ internal static class KnnClassifier
         using var session = factory.Open(ModelWriter.ToBytes(g), "the kNN graph");
         using var bankValue = OrtValue.CreateTensorValueFromMemory(bank, [bankCount, dim]);
 
-        int correct1 = 0, correct5 = 0;
+        var correct1 = new int[ks.Count];
+        var correct5 = new int[ks.Count];
         var votes = new double[classes];
         for (int start = 0; start < queryCount; start += QueryBlock)
         {
@@ -46,15 +51,16 @@ internal static class KnnClassifier
             var values = result[0].GetTensorDataAsSpan<float>();
             var indices = result[1].GetTensorDataAsSpan<long>();
             for (int i = 0; i < n; i++)
-            {
-                Array.Clear(votes);
-                for (int j = 0; j < k; j++) votes[bankLabels[indices[i * k + j]]] += Math.Exp(values[i * k + j] / temperature);
-                int rank = Ranking.RankOf(votes, queryLabels[start + i]);
-                if (rank == 0) correct1++;
-                if (rank < 5) correct5++;
-            }
+                for (int c = 0; c < ks.Count; c++)
+                {
+                    Array.Clear(votes);
+                    for (int j = 0; j < Math.Min(ks[c], k); j++) votes[bankLabels[indices[i * k + j]]] += Math.Exp(values[i * k + j] / temperature);
+                    int rank = Ranking.RankOf(votes, queryLabels[start + i]);
+                    if (rank == 0) correct1[c]++;
+                    if (rank < 5) correct5[c]++;
+                }
         }
-        return new KnnResult(100.0 * correct1 / queryCount, 100.0 * correct5 / queryCount, bankCount, queryCount);
+        return ks.Select((_, c) => new KnnResult(100.0 * correct1[c] / queryCount, 100.0 * correct5[c] / queryCount, bankCount, queryCount)).ToArray();
     }
 
     private static void Normalise(float[] rows, int dim)

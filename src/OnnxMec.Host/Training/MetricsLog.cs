@@ -10,10 +10,12 @@ namespace OnnxMec.Host.Training;
 internal sealed class MetricsLog : IDisposable
 {
     private readonly StreamWriter _writer;
+    private readonly string _path;
 
     public MetricsLog(string path)
     {
-        _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
+        _path = path;
+        _writer = Guarded(() => new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true });
     }
 
     /// <summary>A step: the loss and metrics the graph reported and the scalars it ran with, by name, then the throughput.</summary>
@@ -27,7 +29,18 @@ internal sealed class MetricsLog : IDisposable
     }
 
     /// <summary>A record of a type registered in <see cref="Cli.OutputJsonContext"/>, as one line.</summary>
-    public void Write(object record) => _writer.WriteLine(JsonSerializer.Serialize(record, record.GetType(), Cli.OutputJsonContext.Default));
+    public void Write(object record) => Guarded(() => _writer.WriteLine(JsonSerializer.Serialize(record, record.GetType(), Cli.OutputJsonContext.Default)));
+
+    private T Guarded<T>(Func<T> action)
+    {
+        try { return action(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException { ParamName: "value" })
+        {
+            throw new InvalidDataException($"{_path}: cannot be written: {(e is ArgumentOutOfRangeException ? "over the file-size limit" : e.Message)}", e);
+        }
+    }
+
+    private void Guarded(Action action) => Guarded(() => { action(); return 0; });
 
     /// <summary>Every record of a metrics file of the given type, as JSON elements; lines that are not JSON objects are skipped.</summary>
     public static IEnumerable<JsonElement> Read(string path, string type)
@@ -45,5 +58,8 @@ internal sealed class MetricsLog : IDisposable
 
     public void Dispose() => _writer.Dispose();
 }
+
+/// <summary>The state checksum of every process at a step, in rank order (they must be equal).</summary>
+internal sealed record VerifyRecord(string Type, long Step, string[] Checksums);
 
 internal sealed record KnnRecord(string Type, long Step, int Epoch, double KnnTop1, double KnnTop5, int Bank, int Queries, double Seconds);

@@ -7,7 +7,8 @@ namespace OnnxMec.Host.Training;
 /// one process at a time: <c>run.lock</c> is held open exclusively for the whole run (the kernel
 /// drops the lock when the process dies, even by SIGKILL) and names the holder's PID. A fresh run
 /// only starts in an empty or new folder; temporary files a killed run left behind are removed
-/// once the lock is held.
+/// once the lock is held. A run that ends before writing anything leaves the disk as it found it:
+/// the lock file and the folder are removed again where this run created them.
 /// </summary>
 /// <remarks>
 /// .NET takes the lock with flock(2) (FileShare.None), so a second opener, even a reader, is
@@ -17,11 +18,14 @@ internal sealed class RunFolder : IDisposable
 {
     public const string LockFile = "run.lock";
     private readonly FileStream _lock;
+    private readonly bool _createdFolder, _createdLock;
 
-    private RunFolder(string path, FileStream lockStream)
+    private RunFolder(string path, FileStream lockStream, bool createdFolder, bool createdLock)
     {
         Path = path;
         _lock = lockStream;
+        _createdFolder = createdFolder;
+        _createdLock = createdLock;
     }
 
     public string Path { get; }
@@ -36,6 +40,7 @@ internal sealed class RunFolder : IDisposable
     {
         path = System.IO.Path.GetFullPath(path);
         if (File.Exists(path)) throw new InvalidDataException($"{path}: is a file; the run folder (--run-dir) must be a folder");
+        bool createdFolder = !Directory.Exists(path), createdLock = !File.Exists(System.IO.Path.Combine(path, LockFile));
         try
         {
             Directory.CreateDirectory(path);
@@ -44,7 +49,17 @@ internal sealed class RunFolder : IDisposable
         {
             throw new InvalidDataException($"{path}: cannot create the run folder: {e.Message}");
         }
-        var lockStream = Lock(path);
+        FileStream lockStream;
+        try
+        {
+            lockStream = Lock(path);
+        }
+        catch
+        {
+            if (createdFolder) TryRemoveFolder(path);
+            throw;
+        }
+        var folder = new RunFolder(path, lockStream, createdFolder, createdLock);
         try
         {
             var others = Directory.EnumerateFileSystemEntries(path).Where(p => System.IO.Path.GetFileName(p) != LockFile).ToList();
@@ -53,13 +68,12 @@ internal sealed class RunFolder : IDisposable
                     "continue that run with --resume, or give a new or empty --run-dir");
             if (resume && !File.Exists(System.IO.Path.Combine(path, "config.json")) && !Directory.Exists(System.IO.Path.Combine(path, "checkpoints")))
                 throw new InvalidDataException($"{path}: no run to resume here (no config.json, no checkpoints/)");
-            var folder = new RunFolder(path, lockStream);
             folder.RemoveStaleTemporaries();
             return folder;
         }
         catch
         {
-            lockStream.Dispose();
+            folder.Dispose();
             throw;
         }
     }
@@ -80,9 +94,9 @@ internal sealed class RunFolder : IDisposable
             string holder = LockHolder(file) is { } pid ? $"process {pid}" : "another process";
             throw new InvalidDataException($"{folder}: the run folder is in use by {holder} (it holds {LockFile}); wait for it to end or give another --run-dir");
         }
-        catch (UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new InvalidDataException($"{folder}: cannot write the run folder (permission denied)");
+            throw new InvalidDataException($"{folder}: cannot write the run folder ({(e is UnauthorizedAccessException ? "permission denied" : e.Message)})");
         }
     }
 
@@ -111,5 +125,31 @@ internal sealed class RunFolder : IDisposable
                 File.Delete(file);
     }
 
-    public void Dispose() => _lock.Dispose();
+    /// <summary>
+    /// Releases the lock. Where the folder holds nothing else, the lock file (and the folder) this
+    /// run created are removed first, while the lock is still held, so no other process is locking
+    /// the file being removed.
+    /// </summary>
+    public void Dispose()
+    {
+        bool unused;
+        try { unused = !Directory.EnumerateFileSystemEntries(Path).Any(p => System.IO.Path.GetFileName(p) != LockFile); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { unused = false; }
+        if (unused && _createdLock) TryDelete(System.IO.Path.Combine(Path, LockFile));
+        _lock.Dispose();
+        if (unused && _createdFolder) TryRemoveFolder(Path);
+    }
+
+    private static void TryDelete(string file)
+    {
+        try { File.Delete(file); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
+    /// <summary>Removes a folder only if it is empty (another process may have just started using it).</summary>
+    private static void TryRemoveFolder(string folder)
+    {
+        try { Directory.Delete(folder, recursive: false); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
 }

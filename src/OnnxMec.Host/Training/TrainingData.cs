@@ -6,19 +6,24 @@ namespace OnnxMec.Host.Training;
 
 /// <summary>
 /// The data of a run: training images (also the kNN memory bank), labelled queries for the kNN
-/// monitor, the two training recipes and the evaluation view, matched to the artifact set's input.
+/// monitor, the two training recipes and the evaluation view, matched to the artifact set's input,
+/// and whether unreadable images are left out (Data:SkipBadImages) rather than stopping.
 /// </summary>
-internal sealed record TrainingData(IImageDataset Train, IImageDataset? Queries, ViewRecipe View1, ViewRecipe View2, ViewRecipe Evaluation, float[] Mean, float[] Std)
+internal sealed record TrainingData(IImageDataset Train, IImageDataset? Queries, ViewRecipe View1, ViewRecipe View2, ViewRecipe Evaluation, float[] Mean, float[] Std,
+    bool SkipBadImages)
 {
     public static TrainingData Create(DatasetSource source, DataOptions d, DataRecipe recipe, ArtifactConfig model)
     {
+        // MoCo v3's ImageNet recipe makes 3-channel views; any other input would be sliced wrongly.
+        if (recipe == DataRecipe.ImageNet && model.Channels != 3)
+            throw new OptionsInvalidException([$"Data:Recipe: 'imagenet' makes 3-channel views, and the artifact set takes {model.Channels}-channel images; use Data:Recipe=small"]);
         var splits = source.Open(d);
         var (mean, std) = Normalisation(source, d, model);
         var (view1, view2) = recipe == DataRecipe.ImageNet
             ? Recipes.ImageNet(model.ImageSize, d.MinScale)
             : Recipes.Small(model.ImageSize, model.Channels, mean, std, d.MinScale);
         var evaluation = Recipes.Evaluation(model.ImageSize, model.Channels, mean, std, recipe == DataRecipe.ImageNet ? model.ImageSize * 8 / 7 : null);
-        return new TrainingData(splits.Train, splits.Queries, view1, view2, evaluation, mean, std);
+        return new TrainingData(splits.Train, splits.Queries, view1, view2, evaluation, mean, std, d.SkipBadImages);
     }
 
     /// <summary>The per-channel mean and std the images are normalised with: the run's, else the source's, matched to the model's channels.</summary>

@@ -37,7 +37,7 @@ public sealed class ArtifactSetFolder
             CheckFile(folder, graph.File, graph.Sha256, $"graph '{name}'", problems);
         if (manifest.Weights.File is { } weights) CheckFile(folder, weights, manifest.Weights.Sha256!, "the manifest's initial weights", problems);
         if (problems.Count > 0)
-            throw new InvalidDataException($"artifact set '{manifest.Name}' in {folder} does not match its manifest:\n  " + string.Join("\n  ", problems));
+            throw new InvalidDataException(Problems.Join($"artifact set '{manifest.Name}' in {folder} does not match its manifest", problems));
         return new ArtifactSetFolder(folder, manifest);
     }
 
@@ -62,8 +62,12 @@ public sealed class ArtifactSetFolder
         ? Path.Combine(Folder, g.File)
         : throw new InvalidDataException($"artifact set '{Manifest.Name}' has no graph '{graph}'");
 
-    /// <summary>The online network's starting weights: the set's weights file, else made from its seed.</summary>
-    public IReadOnlyList<NamedTensor> InitialOnlineWeights() => Manifest.Weights.File is { } file
-        ? SafeTensors.Read(Path.Combine(Folder, file)).Tensors
-        : InitialState.OnlineFromSeed(Manifest);
+    /// <summary>
+    /// The online network's starting weights for a seed: the set's weights file where it holds that
+    /// seed's draw (the set's own seed), else drawn from the seed as the file was.
+    /// </summary>
+    public IReadOnlyList<NamedTensor> InitialOnlineWeights(int? seed = null) =>
+        Manifest.Weights.File is { } file && (seed is null || seed == Manifest.Weights.Seed)
+            ? SafeTensors.Read(Path.Combine(Folder, file)).Tensors
+            : InitialState.OnlineFromSeed(Manifest, seed);
 }

@@ -23,7 +23,8 @@ public sealed record CheckpointInfo(
     DataPosition Data,
     float? Loss = null,
     double? Score = null,
-    string? RunConfig = null)
+    string? RunConfig = null,
+    int Ranks = 1)
 {
     public const string MetadataKey = "onnxmec";
 
@@ -41,10 +42,10 @@ public sealed record CheckpointInfo(
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{source}: corrupt checkpoint metadata: {e.Message}");
+            throw new InvalidDataException($"{source}: corrupt checkpoint metadata: {JsonErrors.Describe(e)}");
         }
         var errors = info.Validate();
-        if (errors.Count > 0) throw new InvalidDataException($"{source}: invalid checkpoint metadata:\n  " + string.Join("\n  ", errors));
+        if (errors.Count > 0) throw new InvalidDataException(Problems.Join($"{source}: invalid checkpoint metadata", errors));
         return info;
     }
 
@@ -52,6 +53,7 @@ public sealed record CheckpointInfo(
     {
         var e = new List<string>();
         if (Step < 0) e.Add($"step: {Step} is negative");
+        if (Ranks < 1) e.Add($"ranks: {Ranks} must be at least 1");
         if (StepsPerEpoch < 1) e.Add($"steps_per_epoch: {StepsPerEpoch} must be at least 1");
         if (Epoch < 0) e.Add($"epoch: {Epoch} is negative");
         if (Data.Epoch < 0 || Data.BatchInEpoch < 0 || Data.BatchInEpoch > StepsPerEpoch) e.Add($"data: epoch {Data.Epoch}, batch {Data.BatchInEpoch} is not a position in epochs of {StepsPerEpoch} steps");

@@ -25,14 +25,20 @@ public sealed class CheckpointStore(string folder, int keepLast = 3)
 
     public string Save(IReadOnlyList<NamedTensor> state, CheckpointInfo info)
     {
-        Directory.CreateDirectory(Folder);
         string path = PathOf(info.Step);
         var metadata = new Dictionary<string, string> { [CheckpointInfo.MetadataKey] = info.ToJson(), ["format"] = "pt" };
         SafeTensors.Write(path, state, metadata);
-        HardLink.Replace(path, System.IO.Path.Combine(Folder, LatestFile));
-        if (info.Score is { } score && score >= (BestScore() ?? double.NegativeInfinity))
-            HardLink.Replace(path, System.IO.Path.Combine(Folder, BestFile));
-        Prune();
+        try
+        {
+            HardLink.Replace(path, System.IO.Path.Combine(Folder, LatestFile));
+            if (info.Score is { } score && score >= (BestScore() ?? double.NegativeInfinity))
+                HardLink.Replace(path, System.IO.Path.Combine(Folder, BestFile));
+            Prune();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidDataException($"{path} was written, but {LatestFile}/{BestFile} or the pruning of old checkpoints in {Folder} failed: {e.Message}", e);
+        }
         return path;
     }
 

@@ -133,6 +133,8 @@ public sealed class SessionFactory
             GraphOptimizationLevel = _options.Optimization,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             InterOpNumThreads = 1,
+            // ORT's warnings are about its own graph rewrites (an Unsqueeze it could not remove); they are not the user's to act on.
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         if (_options.Threads > 0) options.IntraOpNumThreads = _options.Threads;
         options.EnableMemoryPattern = _options.MemoryPattern;

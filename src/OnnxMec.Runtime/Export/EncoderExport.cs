@@ -37,13 +37,14 @@ public static class EncoderExport
                 problems.Add($"'{input.Name}' is {w.DType} [{string.Join(",", w.Shape)}], expected F32 [{string.Join(",", input.Shape)}]");
                 continue;
             }
+            if (w.FirstNonFinite() is >= 0 and var bad) { problems.Add($"'{input.Name}' holds {w.AsFloat32()[bad]} at element {bad}; an encoder needs finite weights"); continue; }
             var tensor = new TensorProto { Name = input.Name, DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(w.Data) };
             tensor.Dims.AddRange(w.Shape);
             graph.Initializer.Add(tensor);
             graph.Input.Remove(graph.Input.First(i => i.Name == input.Name));
         }
         if (problems.Count > 0)
-            throw new InvalidDataException($"the weights do not fit the eval graph of artifact set '{set.Manifest.Name}':\n  " + string.Join("\n  ", problems));
+            throw new InvalidDataException(Problems.Join($"the weights do not fit the eval graph of artifact set '{set.Manifest.Name}'", problems));
 
         var keep = contract.Outputs.Where(o => o.Role == Roles.Feature || options.WithProjector && o.Role == Roles.Embedding).Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var output in graph.Output.Where(o => !keep.Contains(o.Name)).ToList()) graph.Output.Remove(output);

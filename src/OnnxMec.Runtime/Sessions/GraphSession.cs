@@ -21,7 +21,7 @@ internal sealed class GraphSession : IDisposable
         if (problems.Count > 0)
         {
             session.Dispose();
-            throw new InvalidDataException($"{path}: graph '{name}' does not match the manifest:\n  " + string.Join("\n  ", problems));
+            throw new InvalidDataException(Problems.Join($"{path}: graph '{name}' does not match the manifest", problems));
         }
     }
 

@@ -73,7 +73,7 @@ internal sealed class StateBuffers : IDisposable
             if (!t.Shape.SequenceEqual(slot.Shape)) { problems.Add($"'{slot.Name}' has shape [{string.Join(",", t.Shape)}], expected [{string.Join(",", slot.Shape)}]"); continue; }
             if (t.FirstNonFinite() is >= 0 and var bad) problems.Add($"'{slot.Name}' holds {t.AsFloat32()[bad]} at element {bad}: the weights are broken (a diverged run?)");
         }
-        if (problems.Count > 0) throw new InvalidDataException($"{source} does not fit the artifact set:\n  " + string.Join("\n  ", problems));
+        if (problems.Count > 0) throw new InvalidDataException(Problems.Join($"{source} does not fit the artifact set", problems));
         foreach (var slot in _slots)
             _memory.Write(byName[slot.Name].AsFloat32(), slot.CurrentValue);
     }

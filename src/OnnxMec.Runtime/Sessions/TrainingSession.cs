@@ -16,7 +16,7 @@ namespace OnnxMec.Runtime;
 /// runtime scalars and reported metrics are single host floats, copied by ORT with each run. The
 /// fused step reuses two prebuilt IO bindings, one per buffer parity. Graphs are opened on first use.
 /// </summary>
-public sealed class TrainingSession : IDisposable
+public sealed partial class TrainingSession : IDisposable
 {
     private readonly ArtifactSetFolder _set;
     private readonly SessionFactory _factory;
@@ -26,6 +26,8 @@ public sealed class TrainingSession : IDisposable
     private readonly Dictionary<(string Graph, int Parity), OrtIoBinding> _bindings = [];
     private readonly Dictionary<string, (float[] Data, OrtValue Value)> _scalars = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OrtValue> _gradients = new(StringComparer.Ordinal);
+    private float[]? _gradientBuffer;
+    private Dictionary<string, (int Offset, int Length)>? _gradientSlices;
     private readonly RunOptions _run = new();
 
     private TrainingSession(ArtifactSetFolder set, SessionFactory factory)
@@ -242,15 +244,34 @@ public sealed class TrainingSession : IDisposable
         return binding;
     }
 
-    /// <summary>A gradient of the split graphs, in the state's memory (written by training_model, read by optimizer_model).</summary>
+    /// <summary>
+    /// The buffer of a parameter's gradient ("grad." + its name). Every gradient has its place in
+    /// one flat host array, so that combining them across processes is one all-reduce: in managed
+    /// memory the gradients are slices of it; in device memory they are the memory's own tensors,
+    /// staged through it only when a group exchanges them.
+    /// </summary>
     private OrtValue Gradient(string name)
     {
         if (_gradients.TryGetValue(name, out var existing)) return existing;
-        string param = name.StartsWith(ArtifactNames.GradPrefix, StringComparison.Ordinal) ? name[ArtifactNames.GradPrefix.Length..] : name;
-        var slot = _state.TryGet(param, out var s) ? s : throw new InvalidDataException($"gradient '{name}' of unknown parameter '{param}'");
-        var created = _memory.Allocate(slot.Shape);
-        _gradients[name] = created;
-        return created;
+        if (_gradientSlices is null)
+        {
+            _gradientSlices = new Dictionary<string, (int, int)>(StringComparer.Ordinal);
+            int offset = 0;
+            foreach (var slot in _state.Slots.Where(s => s.Role == Roles.Param))
+            {
+                int length = checked((int)slot.Shape.Aggregate(1L, (a, b) => a * b));
+                _gradientSlices[ArtifactNames.GradPrefix + slot.Name] = (offset, length);
+                offset = checked(offset + length);
+            }
+            _gradientBuffer = GC.AllocateArray<float>(offset, pinned: true);
+        }
+        if (!_gradientSlices.TryGetValue(name, out var slice) || !_state.TryGet(name[ArtifactNames.GradPrefix.Length..], out var param))
+            throw new InvalidDataException($"gradient '{name}' is not the gradient of a parameter of '{Manifest.Name}'");
+        var value = _memory is ManagedTensorMemory
+            ? OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _gradientBuffer!.AsMemory(slice.Offset, slice.Length), param.Shape)
+            : _memory.Allocate(param.Shape);
+        _gradients[name] = value;
+        return value;
     }
 
     public void Dispose()
@@ -259,6 +280,7 @@ public sealed class TrainingSession : IDisposable
         foreach (var g in _graphs.Values) g.Dispose();
         foreach (var (_, v) in _scalars.Values) v.Dispose();
         foreach (var v in _gradients.Values) v.Dispose();
+        foreach (var v in _dataParallelBuffers.Values) v.Value.Dispose();
         _state.Dispose();
         _memory.Dispose();
         _run.Dispose();

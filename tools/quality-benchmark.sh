@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The quality benchmark: installs Fashion-MNIST's 60,000 training images (Debian's
+# dataset-fashion-mnist, MIT) when missing, pre-trains on them, and prints the encoder against raw
+# pixels (kNN over a sweep of k with two labelled banks, and a linear probe). About an hour on 2 cores.
+#   tools/quality-benchmark.sh [onnxmec bench quality options, e.g. --run-dir runs/quality]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends dataset-fashion-mnist
+fi
+exec ./onnxmec bench quality "$@"
