@@ -13,12 +13,12 @@
 #   DEVICE=cpu OUT=/tmp/dry bash tools/gpu/device-run.sh   (dry run of the device script)
 #   on the GPU machine: bash tools/gpu/device-run.sh       (with .gpu carried along)
 #
-# KIT (default ../shared/gpu-kit beside the repository) provides fatbin_strip.py,
+# KIT (required) names the GPU kit's folder, which provides fatbin_strip.py,
 # fatbin_wrappers_check.py and torch_mec_baseline.py; DROP overrides the regex of fatbins cut out.
 # Needs dotnet, python3, readelf, zstd, xz. Writes .gpu/ (ignored by .gitignore) and /tmp/onnxmec-gpu/.
 set -euo pipefail
 root="$(git rev-parse --show-toplevel)"; cd "$root"
-kit="$(cd "${KIT:-$root/../shared/gpu-kit}" && pwd)"
+kit="$(cd "${KIT:?set KIT to the folder of the GPU kit (fatbin_strip.py, fatbin_wrappers_check.py, torch_mec_baseline.py)}" && pwd)"
 work=/tmp/onnxmec-gpu; copy="$work/src"; pub="$work/publish"; app="$work/app"
 limit=$((64 * 1024 * 1024)); spare=$((2 * 1024 * 1024))
 # fatbins of kernels no standard ONNX operator launches (flash and LLM attention, MoE, grouped GEMM)

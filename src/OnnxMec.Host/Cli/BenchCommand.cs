@@ -66,7 +66,7 @@ internal static class BenchCommand
 
     private static Command Ablations()
     {
-        var epochs = new Option<int>("--epochs") { Description = "Epochs of every run (the quickstart's 7 by default)", DefaultValueFactory = _ => QuickstartCommand.DefaultEpochs };
+        var epochs = new Option<int>("--epochs") { Description = $"Epochs of every run (the quickstart's {QuickstartCommand.DefaultEpochs} by default)", DefaultValueFactory = _ => QuickstartCommand.DefaultEpochs };
         var seed = new Option<int>("--seed") { Description = "Seed of every run", DefaultValueFactory = _ => 0 };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0: one per core)", DefaultValueFactory = _ => 0 };
         var folder = new Option<string?>("--out") { Description = "Folder for the runs, the table (ablations.md) and the chart (ablations.png); default runs/ablations-<time>" };

@@ -3,7 +3,7 @@ using OnnxMec.Host.Evaluation;
 
 namespace OnnxMec.Host.Tests.HostileInput;
 
-/// <summary>A degenerate encoder scores chance or is refused, never more (issue 12, class 1).</summary>
+/// <summary>A degenerate encoder scores chance or is refused, never more (ties and NaN never count as right).</summary>
 public class DegenerateEncoderTests
 {
     /// <summary>

@@ -12,13 +12,14 @@ public class DataParallelStepTests
     [TearDown]
     public void RemoveSet() => Directory.Delete(_folder, recursive: true);
 
-    private TrainingSession Open() => TrainingSession.Create(ArtifactSetFolder.Open(_folder), Fixtures.Cpu());
+    private TrainingSession Open(StateMemory memory = StateMemory.Managed) => TrainingSession.Create(ArtifactSetFolder.Open(_folder), Fixtures.Cpu(memory: memory));
 
     [Test]
-    public void The_split_graphs_of_a_group_of_one_equal_the_fused_step()
+    public void The_split_graphs_of_a_group_of_one_equal_the_fused_step([Values] StateMemory memory)
     {
+        // In device memory the gradients are staged through the host for the all-reduce.
         using var fused = Open();
-        using var split = Open();
+        using var split = Open(memory);
         var group = new ThreadGroup(1).Members[0];
         for (int step = 0; step < 3; step++)
         {
@@ -39,12 +40,12 @@ public class DataParallelStepTests
     }
 
     [Test]
-    public void Two_processes_compute_the_one_loss_of_the_global_batch_and_keep_identical_state()
+    public void Two_processes_compute_the_one_loss_of_the_global_batch_and_keep_identical_state([Values] StateMemory memory)
     {
         var (v1, v2) = Fixtures.Views(0);
         int half = Fixtures.Batch / 2, per = v1.Length / Fixtures.Batch;
         var group = new ThreadGroup(2);
-        var sessions = new[] { Open(), Open() };
+        var sessions = new[] { Open(memory), Open(memory) };
         try
         {
             var metrics = group.Run(g => sessions[g.Rank].SplitStep(v1[(g.Rank * half * per)..((g.Rank + 1) * half * per)], v2[(g.Rank * half * per)..((g.Rank + 1) * half * per)],
