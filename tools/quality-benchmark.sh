@@ -5,9 +5,5 @@
 #   tools/quality-benchmark.sh [onnxmec bench quality options, e.g. --run-dir runs/quality]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
-  sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends dataset-fashion-mnist
-fi
+tools/install-fashion-mnist.sh
 exec ./onnxmec bench quality "$@"

@@ -31,4 +31,14 @@ public class RunAnnouncementTests
         Assert.That(output, Does.Contain("to the model's 1×28×28 input: already 28×28"));
         Assert.That(output.IndexOf("Length:", StringComparison.Ordinal), Is.LessThan(output.IndexOf("epoch 1 step", StringComparison.Ordinal)));
     }
+
+    [Test]
+    public void Data_MaxTrain_trains_on_the_first_images_only_and_says_so()
+    {
+        string run = HostFixture.NewRunDir("max-train");
+        var (exit, output) = CliRunner.Run(["train", "--run-dir", run, .. HostFixture.ShortRun(1, "Knn:AtStart=false", "Export=false", "Data:MaxTrain=320")]);
+        Assert.That(exit, Is.Zero, output);
+        Assert.That(output, Does.Contain("its first 320 images (Data:MaxTrain)"));
+        Assert.That(output, Does.Contain("Length: 1 epoch × 10 steps of 32 images = 10 steps, 320 images"));
+    }
 }

@@ -10,6 +10,9 @@ public sealed class DataOptions
     public string? Train { get; set; }
     public string? TrainLabels { get; set; }
 
+    /// <summary>Train on the first this many training images only (0: all); they are also the kNN bank.</summary>
+    public int MaxTrain { get; set; }
+
     /// <summary>Held-out queries for the kNN monitor (same kinds as <see cref="Train"/>).</summary>
     public string? Test { get; set; }
     public string? TestLabels { get; set; }

@@ -53,6 +53,7 @@ public static class TrainingOptionsValidator
         if (!(d.MinScale is > 0 and <= 1)) e.Add($"Data:MinScale: {d.MinScale} must be in (0, 1]");
         if (d.Workers is < 0 or > 256) e.Add($"Data:Workers: {d.Workers} must be from 0 (one per core) to 256");
         if (d.MaxPixels < 1) e.Add($"Data:MaxPixels: {d.MaxPixels} must be positive");
+        if (d.MaxTrain < 0) e.Add($"Data:MaxTrain: {d.MaxTrain} must be 0 (all images) or a positive count");
         if (d.EmbeddedQueries is < 0 or > 9000) e.Add($"Data:EmbeddedQueries: {d.EmbeddedQueries} must be in [0, 9000]");
         if ((d.Mean is null) != (d.Std is null)) e.Add("Data:Mean and Data:Std: give both or neither");
         if (d.Mean is { } mean && (mean.Length is not (1 or 3) || mean.Any(m => !float.IsFinite(m)))) e.Add("Data:Mean: one or three finite numbers");

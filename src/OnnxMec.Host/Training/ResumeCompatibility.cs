@@ -29,6 +29,7 @@ internal static class ResumeCompatibility
         new("Data:Source", o => o.Data.Source, true),
         new("Data:Train", o => o.Data.Train, true),
         new("Data:TrainLabels", o => o.Data.TrainLabels, true),
+        new("Data:MaxTrain", o => o.Data.MaxTrain, true),
         new("Data:Test", o => o.Data.Test, true),
         new("Data:TestLabels", o => o.Data.TestLabels, true),
         new("Data:Recipe", o => o.Data.Recipe, true),

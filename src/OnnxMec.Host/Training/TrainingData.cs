@@ -18,12 +18,15 @@ internal sealed record TrainingData(IImageDataset Train, IImageDataset? Queries,
         if (recipe == DataRecipe.ImageNet && model.Channels != 3)
             throw new OptionsInvalidException([$"Data:Recipe: 'imagenet' makes 3-channel views, and the artifact set takes {model.Channels}-channel images; use Data:Recipe=small"]);
         var splits = source.Open(d);
+        var train = d.MaxTrain > 0 && d.MaxTrain < splits.Train.Count
+            ? new DatasetSlice(splits.Train, 0, d.MaxTrain, $"{splits.Train.Name}, its first {d.MaxTrain:N0} images (Data:MaxTrain)")
+            : splits.Train;
         var (mean, std) = Normalisation(source, d, model);
         var (view1, view2) = recipe == DataRecipe.ImageNet
             ? Recipes.ImageNet(model.ImageSize, d.MinScale)
             : Recipes.Small(model.ImageSize, model.Channels, mean, std, d.MinScale);
         var evaluation = Recipes.Evaluation(model.ImageSize, model.Channels, mean, std, recipe == DataRecipe.ImageNet ? model.ImageSize * 8 / 7 : null);
-        return new TrainingData(splits.Train, splits.Queries, view1, view2, evaluation, mean, std, d.SkipBadImages);
+        return new TrainingData(train, splits.Queries, view1, view2, evaluation, mean, std, d.SkipBadImages);
     }
 
     /// <summary>The per-channel mean and std the images are normalised with: the run's, else the source's, matched to the model's channels.</summary>
