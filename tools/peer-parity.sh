@@ -13,8 +13,11 @@
 # "train-fmnist --train-subset N --width 0.125 --input gray28 --dim 512 --pred-dim 128 --lr 0.6
 # --warmup-epochs 1 --lr-schedule cosine --crop-min 0.5 --epochs E --seed S --threads T" mode ends its
 # output with one line of JSON holding knn_acc_init and knn_acc_trained (fractions); see
-# tools/compare-peer.sh for the allocator it is given. EPOCHS and TRAIN (environment) shorten a check
-# run. Needs jq. About 20 minutes per seed on 2 cores; installs Debian's dataset-fashion-mnist.
+# tools/compare-peer.sh for the allocator it is given. Environment: EPOCHS and TRAIN shorten a check
+# run; OUT names the results folder (default runs/peer-parity-<time>); SIDES=peer or SIDES=ours runs
+# one side only and SIDES=none runs nothing, each reading the other side's results already in OUT, so
+# the two sides can run side by side and a last SIDES=none call prints the whole table.
+# Needs jq. About 20 minutes per seed on 2 cores; installs Debian's dataset-fashion-mnist.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [[ $# -lt 1 || ! -x "${1%/}/run.sh" ]]; then
@@ -27,6 +30,8 @@ seeds="${2:-0 1 2}"
 threads="${3:-2}"
 epochs="${EPOCHS:-15}"
 train="${TRAIN:-10000}"
+sides="${SIDES:-both}"
+case "$sides" in both|peer|ours|none) ;; *) echo "SIDES must be both, peer, ours or none" >&2; exit 2 ;; esac
 command -v jq >/dev/null || { echo "needs jq (apt-get install jq)" >&2; exit 1; }
 "$root/tools/install-fashion-mnist.sh"
 jemalloc=/tmp/peer-data/jemalloc/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
@@ -34,31 +39,36 @@ if [[ ! -f "$jemalloc" ]]; then
   mkdir -p /tmp/peer-data && (cd /tmp/peer-data && apt-get download libjemalloc2 >&2 && dpkg -x libjemalloc2_*.deb jemalloc)
 fi
 export JEMALLOC_LIB="$jemalloc"
-out="$root/runs/peer-parity-$(date -u +%Y%m%d-%H%M%S)"
+out="${OUT:-$root/runs/peer-parity-$(date -u +%Y%m%d-%H%M%S)}"
 mkdir -p "$out"
 echo "results in $out" >&2
 
 echo "| seed | peer: random init | peer: trained | peer s | ours: random init | ours: trained | ours s |"
 echo "|---|---|---|---|---|---|---|"
+# value FILE JQ: the number, or – where that run has no result
+value() { local v; if [[ -s "$1" ]] && v=$(jq -e "$2" "$1" 2>/dev/null); then printf '%.2f' "$v"; else echo "–"; fi; }
 for seed in $seeds; do
-  start=$(date +%s)
-  PEER_ALLOC=jemalloc "$peer/run.sh" train-fmnist --train-subset "$train" --width 0.125 --input gray28 --dim 512 --pred-dim 128 \
-    --lr 0.6 --warmup-epochs 1 --lr-schedule cosine --crop-min 0.5 --epochs "$epochs" --seed "$seed" --threads "$threads" \
-    2> "$out/peer-seed$seed.log" | tail -n 1 > "$out/peer-seed$seed.json"
-  peer_s=$(( $(date +%s) - start ))
-  start=$(date +%s)
-  "$root/onnxmec" train --config "$root/src/OnnxMec.Host/configs/fashion-mnist-10k.json" --run-dir "$out/ours-seed$seed" \
-    --set Seed="$seed" Epochs="$epochs" Data:MaxTrain="$train" Threads="$threads" --json \
-    > "$out/ours-seed$seed.log" 2>&1
-  tail -n 1 "$out/ours-seed$seed.log" > "$out/ours-seed$seed.json"
-  ours_s=$(( $(date +%s) - start ))
-  printf '| %s | %.2f | %.2f | %d | %.2f | %.2f | %d |\n' "$seed" \
-    "$(jq '100 * .knn_acc_init' "$out/peer-seed$seed.json")" "$(jq '100 * .knn_acc_trained' "$out/peer-seed$seed.json")" "$peer_s" \
-    "$(jq .knn_top1_init "$out/ours-seed$seed.json")" "$(jq .knn_top1 "$out/ours-seed$seed.json")" "$ours_s"
+  if [[ "$sides" == both || "$sides" == peer ]]; then
+    start=$(date +%s)
+    PEER_ALLOC=jemalloc "$peer/run.sh" train-fmnist --train-subset "$train" --width 0.125 --input gray28 --dim 512 --pred-dim 128 \
+      --lr 0.6 --warmup-epochs 1 --lr-schedule cosine --crop-min 0.5 --epochs "$epochs" --seed "$seed" --threads "$threads" \
+      2> "$out/peer-seed$seed.log" | tail -n 1 > "$out/peer-seed$seed.json"
+    echo $(( $(date +%s) - start )) > "$out/peer-seed$seed.seconds"
+  fi
+  if [[ "$sides" == both || "$sides" == ours ]]; then
+    start=$(date +%s)
+    "$root/onnxmec" train --config "$root/src/OnnxMec.Host/configs/fashion-mnist-10k.json" --run-dir "$out/ours-seed$seed" \
+      --set Seed="$seed" Epochs="$epochs" Data:MaxTrain="$train" Threads="$threads" --json \
+      > "$out/ours-seed$seed.log" 2>&1
+    tail -n 1 "$out/ours-seed$seed.log" > "$out/ours-seed$seed.json"
+    echo $(( $(date +%s) - start )) > "$out/ours-seed$seed.seconds"
+  fi
+  echo "| $seed | $(value "$out/peer-seed$seed.json" '100 * .knn_acc_init') | $(value "$out/peer-seed$seed.json" '100 * .knn_acc_trained') | $(cat "$out/peer-seed$seed.seconds" 2>/dev/null || echo –)" \
+    "| $(value "$out/ours-seed$seed.json" .knn_top1_init) | $(value "$out/ours-seed$seed.json" .knn_top1) | $(cat "$out/ours-seed$seed.seconds" 2>/dev/null || echo –) |"
 done
 
 # mean and sample standard deviation of one column of numbers
-stats() { awk '{ s += $1; q += $1 * $1; n++ } END { m = s / n; printf "%.2f (sd %.2f, n %d)", m, (n > 1 ? sqrt((q - n * m * m) / (n - 1)) : 0), n }'; }
+stats() { awk '{ s += $1; q += $1 * $1; n++ } END { if (n == 0) { print "no results"; exit } m = s / n; printf "%.2f (sd %.2f, n %d)", m, (n > 1 ? sqrt((q - n * m * m) / (n - 1)) : 0), n }'; }
 echo
-echo "peer trained: $(for s in $seeds; do jq '100 * .knn_acc_trained' "$out/peer-seed$s.json"; done | stats)"
-echo "ours trained: $(for s in $seeds; do jq .knn_top1 "$out/ours-seed$s.json"; done | stats)"
+echo "peer trained: $(for s in $seeds; do echo "$(value "$out/peer-seed$s.json" '100 * .knn_acc_trained')"; done | grep -v – | stats)"
+echo "ours trained: $(for s in $seeds; do echo "$(value "$out/ours-seed$s.json" .knn_top1)"; done | grep -v – | stats)"

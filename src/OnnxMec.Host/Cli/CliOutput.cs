@@ -16,6 +16,9 @@ internal static class CliOutput
         foreach (var pair in pairs)
         {
             int eq = pair.IndexOf('=');
+            // --set takes several pairs per flag, so an option this verb lacks (--threads on train) lands here.
+            if (eq <= 0 && pair.StartsWith('-'))
+                throw new ArgumentException($"'{pair}' is not an option of this command (see --help); a setting is given as --set KEY=VALUE, e.g. --set Threads=2");
             if (eq <= 0) throw new ArgumentException($"--set '{pair}': expected KEY=VALUE, e.g. Data:Source=idx");
             result[pair[..eq].Replace("__", ":", StringComparison.Ordinal)] = pair[(eq + 1)..];
         }

@@ -113,6 +113,7 @@ public static class HostileCases
             "no-images", "no .jpg, .jpeg or .png images"),
 
         // 7. No stack traces for the user's mistakes.
+        C(7, "an option the verb lacks after --set (train --threads)", 2, Train + " --threads 2", "'--threads' is not an option", "--set Threads="),
         C(7, "config is a folder", 2, "train --config {bad} --run-dir {new}", "{bad}", "is a folder"),
         C(7, "config is malformed JSON", 2, "train --config {bad}/malformed.json --run-dir {new}", "malformed.json", "not valid JSON", "line"),
         C(7, "config is a JSON array", 2, "train --config {bad}/array.json --run-dir {new}", "array.json", "JSON object"),
