@@ -17,7 +17,7 @@
 # run; OUT names the results folder (default runs/peer-parity-<time>); SIDES=peer or SIDES=ours runs
 # one side only and SIDES=none runs nothing, each reading the other side's results already in OUT, so
 # the two sides can run side by side and a last SIDES=none call prints the whole table.
-# Needs jq. About 20 minutes per seed on 2 cores; installs Debian's dataset-fashion-mnist.
+# Needs jq. About 35 minutes per seed with one thread per side on a busy 2-core machine; installs Debian's dataset-fashion-mnist.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [[ $# -lt 1 || ! -x "${1%/}/run.sh" ]]; then
