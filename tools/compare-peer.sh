@@ -24,11 +24,8 @@ pairs="${2:-5}"
 threads="${3:-2}"
 for tool in jq /usr/bin/time; do command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install jq time)" >&2; exit 1; }; done
 
-jemalloc=/tmp/peer-data/jemalloc/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
-if [[ ! -f "$jemalloc" ]]; then
-  mkdir -p /tmp/peer-data && (cd /tmp/peer-data && apt-get download libjemalloc2 >&2 && dpkg -x libjemalloc2_*.deb jemalloc)
-fi
-export JEMALLOC_LIB="$jemalloc"
+JEMALLOC_LIB="$("$root/tools/peer-jemalloc.sh")"
+export JEMALLOC_LIB
 echo "building both…" >&2
 "$root/onnxmec" --help >/dev/null
 PEER_ALLOC=jemalloc "$peer/run.sh" speed --batch 2 --width 0.125 --steps 1 --warmup 0 >/dev/null

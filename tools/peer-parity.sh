@@ -34,11 +34,8 @@ sides="${SIDES:-both}"
 case "$sides" in both|peer|ours|none) ;; *) echo "SIDES must be both, peer, ours or none" >&2; exit 2 ;; esac
 command -v jq >/dev/null || { echo "needs jq (apt-get install jq)" >&2; exit 1; }
 "$root/tools/install-fashion-mnist.sh"
-jemalloc=/tmp/peer-data/jemalloc/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
-if [[ ! -f "$jemalloc" ]]; then
-  mkdir -p /tmp/peer-data && (cd /tmp/peer-data && apt-get download libjemalloc2 >&2 && dpkg -x libjemalloc2_*.deb jemalloc)
-fi
-export JEMALLOC_LIB="$jemalloc"
+JEMALLOC_LIB="$("$root/tools/peer-jemalloc.sh")"
+export JEMALLOC_LIB
 out="${OUT:-$root/runs/peer-parity-$(date -u +%Y%m%d-%H%M%S)}"
 mkdir -p "$out"
 echo "results in $out" >&2
