@@ -5,11 +5,14 @@ public class AblationChartTests
     [Test]
     public void The_ablation_chart_has_a_panel_per_axis_and_keeps_a_diverged_run()
     {
+        // Two seeds per setting, so the chart also draws each seed's point.
+        Bench.AblationRow Row(string axis, double value, double a, double b) =>
+            new(axis, value, $"{axis} {value}", 60, (a + b) / 2, Math.Abs(a - b) / Math.Sqrt(2), 2, [new(0, 60, a, 1), new(1, 60, b, 1)]);
         var rows = new List<Bench.AblationRow>
         {
-            new("order", 1, "order 1", 60, 65, 1), new("order", 2, "order 2", 60, 66, 1), new("order", 4, "order 4", 60, 67, 1),
-            new("batch", 32, "batch 32", 60, 64, 1), new("batch", 128, "batch 128", 60, 67, 1),
-            new("eps_d2", 0.03125, "ε_d² 1/32", 60, double.NaN, 1), new("eps_d2", 1, "ε_d² 1", 60, 67, 1),
+            Row("order", 1, 65, 64), Row("order", 2, 66, 67), Row("order", 4, 67, 66),
+            Row("batch", 32, 64, 63), Row("batch", 128, 67, 66),
+            Row("eps_d2", 0.03125, double.NaN, 30), Row("eps_d2", 1, 67, 68),
         };
         string png = Path.Combine(HostFixture.Root, "ablations.png");
         Bench.AblationChart.Write(rows, png);

@@ -3,7 +3,7 @@ using ScottPlot;
 
 namespace OnnxMec.Host.Bench;
 
-/// <summary>The sweep as one PNG: a panel per axis (Taylor order, batch size, ε_d²), kNN top-1 after training at each measured setting, the random init as a dashed line.</summary>
+/// <summary>The sweep as one PNG: a panel per axis (Taylor order, batch size, ε_d²), kNN top-1 after training at each measured setting (the mean, and each seed as a small point), the random init as a dashed line.</summary>
 internal static class AblationChart
 {
     public static void Write(IReadOnlyList<AblationRow> rows, string pngPath)
@@ -21,7 +21,15 @@ internal static class AblationChart
             var trained = plot.Add.Scatter(xs, points.Select(p => p.KnnTrained).ToArray());
             trained.MarkerSize = 9;
             trained.LineWidth = 1;
-            trained.LegendText = "trained";
+            trained.LegendText = points.Any(p => p.Runs.Count > 1) ? "trained (mean of the seeds)" : "trained";
+            if (points.Any(p => p.Runs.Count > 1))
+            {
+                var seeds = plot.Add.ScatterPoints(
+                    points.SelectMany((p, x) => p.Runs.Select(_ => (double)x)).ToArray(),
+                    points.SelectMany(p => p.Runs.Select(r => r.KnnTrained)).ToArray());
+                seeds.MarkerSize = 4;
+                seeds.LegendText = "each seed";
+            }
             if (points.Count > 0)
             {
                 var init = plot.Add.HorizontalLine(points.Average(p => p.KnnInit));

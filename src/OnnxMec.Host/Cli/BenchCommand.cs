@@ -67,31 +67,45 @@ internal static class BenchCommand
     private static Command Ablations()
     {
         var epochs = new Option<int>("--epochs") { Description = $"Epochs of every run (the quickstart's {QuickstartCommand.DefaultEpochs} by default)", DefaultValueFactory = _ => QuickstartCommand.DefaultEpochs };
-        var seed = new Option<int>("--seed") { Description = "Seed of every run", DefaultValueFactory = _ => 0 };
+        var seeds = new Option<int[]>("--seeds", "--seed") { Description = "Seeds: every setting is trained once per seed, and the table gives the mean and sd (e.g. --seeds 0 1 2)", DefaultValueFactory = _ => [0], AllowMultipleArgumentsPerToken = true };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0: one per core)", DefaultValueFactory = _ => 0 };
-        var folder = new Option<string?>("--out") { Description = "Folder for the runs, the table (ablations.md) and the chart (ablations.png); default runs/ablations-<time>" };
+        var folder = new Option<string?>("--out") { Description = "Folder for the runs, the table (ablations.md) and the chart (ablations.png); default runs/ablations-<time>. The same command with the same --out resumes an interrupted sweep" };
         var set = new Option<string[]>("--set") { Description = "Change a setting of every run: KEY=VALUE (e.g. Data:EmbeddedQueries=9000 for a quick check on 1,000 images)", AllowMultipleArgumentsPerToken = true };
         var json = new Option<bool>("--json") { Description = "End with one line of JSON holding the rows" };
         var command = new Command("ablations", "The paper's ablations on the quickstart protocol: Taylor order 1/2/4, batch 32–512, ε_d²; kNN top-1 of each run, a table and a chart")
         {
-            epochs, seed, threads, folder, set, json,
+            epochs, seeds, threads, folder, set, json,
         };
         command.SetAction(async (parse, cancel) =>
         {
             var output = parse.InvocationConfiguration.Output;
+            int[] seedList = parse.GetValue(seeds) ?? [0];
+            if (seedList.Length is 0 or > 100 || seedList.Distinct().Count() != seedList.Length || seedList.Any(v => v < 0))
+                throw new ArgumentException($"--seeds: {string.Join(" ", seedList)}: expected 1 to 100 distinct seeds, none negative");
             if (parse.GetValue(epochs) is < 1 or > 1000) throw new ArgumentException($"--epochs: {parse.GetValue(epochs)} must be from 1 to 1000");
             string outFolder = RepositoryPaths.Resolve(parse.GetValue(folder) ?? Path.Combine("runs", $"ablations-{DateTime.UtcNow:yyyyMMdd-HHmmss}"));
-            output.WriteLine($"Ablations on the quickstart protocol ({parse.GetValue(epochs)} epochs, seed {parse.GetValue(seed)}); {AblationSweep.Orders.Length + AblationSweep.Batches.Length + AblationSweep.Eps.Length - 2} training runs into {outFolder}");
-            var table = new List<string> { "| varied | setting | kNN top-1 random init | kNN top-1 trained | gain | seconds |", "|---|---|---|---|---|---|" };
+            int settingsCount = AblationSweep.Orders.Length + AblationSweep.Batches.Length + AblationSweep.Eps.Length - 2;
+            output.WriteLine($"Ablations on the quickstart protocol ({parse.GetValue(epochs)} epochs, seeds {string.Join(", ", seedList)}); {settingsCount * seedList.Length} training runs into {outFolder} (finished ones are read back, not trained again)");
+            var table = new List<string> { "| varied | setting | kNN top-1 random init | kNN top-1 trained | sd | gain | each seed | seconds |", "|---|---|---|---|---|---|---|---|" };
             output.WriteLine(table[0]);
             output.WriteLine(table[1]);
-            var rows = await AblationSweep.Run(outFolder, parse.GetValue(epochs), parse.GetValue(seed), parse.GetValue(threads), CliOutput.Settings(parse.GetValue(set) ?? []), row =>
+            IReadOnlyList<AblationRow> rows;
+            try
             {
-                string line = string.Create(CultureInfo.InvariantCulture,
-                    $"| {row.Axis} | {row.Setting} | {row.KnnInit:F2} % | {(double.IsNaN(row.KnnTrained) ? "diverged" : $"{row.KnnTrained:F2} %")} | {row.KnnTrained - row.KnnInit:+0.00;-0.00} | {row.Seconds:F0} |");
-                table.Add(line);
-                output.WriteLine(line);
-            }, cancel);
+                rows = await AblationSweep.Run(outFolder, parse.GetValue(epochs), seedList, parse.GetValue(threads), CliOutput.Settings(parse.GetValue(set) ?? []), row =>
+                {
+                    string Top1(double v) => double.IsNaN(v) ? "diverged" : string.Create(CultureInfo.InvariantCulture, $"{v:F2}");
+                    string line = string.Create(CultureInfo.InvariantCulture,
+                        $"| {row.Axis} | {row.Setting} | {row.KnnInit:F2} % | {(double.IsNaN(row.KnnTrained) ? "diverged" : $"{row.KnnTrained:F2} %")} | {(double.IsNaN(row.KnnTrainedSd) ? "–" : $"{row.KnnTrainedSd:F2}")} | {row.KnnTrained - row.KnnInit:+0.00;-0.00} | {string.Join(" / ", row.Runs.Select(r => Top1(r.KnnTrained)))} | {row.Seconds:F0} |");
+                    table.Add(line);
+                    output.WriteLine(line);
+                }, cancel);
+            }
+            catch (AblationSweepInterrupted e)
+            {
+                output.WriteLine(e.Message);
+                return 130;
+            }
             Contract.AtomicFile.WriteAllText(Path.Combine(outFolder, "ablations.md"), string.Join("\n", table) + "\n");
             AblationChart.Write(rows, Path.Combine(outFolder, "ablations.png"));
             output.WriteLine($"Table: {Path.Combine(outFolder, "ablations.md")}; chart: {Path.Combine(outFolder, "ablations.png")}");

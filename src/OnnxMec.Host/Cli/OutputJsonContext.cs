@@ -21,6 +21,7 @@ namespace OnnxMec.Host.Cli;
 [JsonSerializable(typeof(LossBenchJson))]
 [JsonSerializable(typeof(QualityBenchJson))]
 [JsonSerializable(typeof(AblationsBenchJson))]
+[JsonSerializable(typeof(AblationResultFile))]
 [JsonSerializable(typeof(FineTuneJson))]
 [JsonSerializable(typeof(KnnRecord))]
 [JsonSerializable(typeof(VerifyRecord))]
