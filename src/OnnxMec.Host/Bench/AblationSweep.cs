@@ -17,10 +17,8 @@ internal sealed record AblationRow(string Axis, double Value, string Setting, do
 internal sealed record AblationRun(int Seed, double KnnInit, double KnnTrained, double Seconds);
 
 /// <summary>Ctrl+C or SIGTERM ended a run of the sweep; it has checkpointed, and the same command resumes the sweep.</summary>
-internal sealed class AblationSweepInterrupted(string runDir) : Exception($"{runDir}: interrupted; run the same command again to resume the sweep from this run's last checkpoint")
-{
-    public string RunDir { get; } = runDir;
-}
+internal sealed class AblationSweepInterrupted(string runDir) : Exception($"{runDir}: interrupted; run the same command again to resume the sweep from this run's last checkpoint");
+
 /// <summary>
 /// The paper's ablations on the quickstart protocol (the embedded Fashion-MNIST split, the
 /// resnet18-mini network, its schedule): the Taylor order (1, 2, 4; each its own artifact set),
