@@ -45,7 +45,10 @@ internal static class ConvolutionRules
     /// [O, N·P]·[N·P, C] for fewer than 128 input channels (width 1.0, 64 channels: 629 vs 778 ms
     /// per step; width 0.25, 32 channels: 104 vs 122 ms), tapᵀ·dY with dY's rows NHWC from 128 on
     /// (width 1.0, 128–512 channels: 971 vs 1187 ms; width 0.25, 128: 55 vs 65 ms). One im2col
-    /// GEMM over the concatenated taps was slower in both configurations (Concat of 9 taps).
+    /// GEMM over the concatenated taps was slower in both configurations (Concat of 9 taps), and
+    /// also for resnet18-mini's 8-channel layer1 and 1-channel stem, where a per-tap GEMM is only
+    /// [8, N·P]·[N·P, 8]: batch 128 at 2 threads, 633–658 vs 566–609 ms per step (the GEMMs took
+    /// the same time; the Concat added ~57 ms).
     /// </summary>
     private static Value WeightGradient(GraphBuilder g, Value x, Value dy, Window2d win, long[] k)
     {
