@@ -41,6 +41,10 @@ public class AblationSweepTests
         Assert.That(Config("batch32-seed1").GetProperty("Seed").GetInt32(), Is.EqualTo(1));
         Assert.That(Config("batch32-seed0").GetProperty("Lr").GetDouble(), Is.EqualTo(0.15).Within(1e-12), "lr scales with the batch");
         Assert.That(Config("eps0.25-seed0").GetProperty("Loss").GetProperty("EpsD2").GetDouble(), Is.EqualTo(0.25));
+        // The centre is batch 128 at lr 0.6 whatever batch the quickstart itself runs.
+        Assert.That(Config("centre-seed0").GetProperty("BatchSize").GetInt32(), Is.EqualTo(128));
+        Assert.That(Config("centre-seed0").GetProperty("Lr").GetDouble(), Is.EqualTo(0.6).Within(1e-12));
+        Assert.That(Config("eps0.25-seed0").GetProperty("BatchSize").GetInt32(), Is.EqualTo(128));
         Assert.That(Config("order1-seed0").GetProperty("Artifacts").GetString(), Does.EndWith("resnet18-mini-order1"));
         var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "sets", "resnet18-mini-order1", "manifest.json"))).RootElement;
         Assert.That(manifest.GetProperty("config").GetProperty("order").GetInt32(), Is.EqualTo(1));

@@ -91,7 +91,7 @@ public class BlockedConvTests
     public void A_step_of_resnet18_mini_differs_from_the_plain_one_only_where_a_relu_input_rounds_across_zero()
     {
         // The shipped network, where odd sizes (28 → 14 → 7) meet stride-2 convolutions and every
-        // stage but the 1-channel stem is rewritten: one step at the quickstart's learning rate, with
+        // stage but the 1-channel stem is rewritten: one step at lr 0.6, with
         // every intermediate tensor exposed. The two steps' updates differ by ~0.3 % (2 % in
         // layer3.1.conv1.weight), not by float32 rounding (~1e-5): a ReLU whose output is exactly 0
         // on one side and 6e-8 or 2e-6 on the other passes its gradient on one side only, and BatchNorm's

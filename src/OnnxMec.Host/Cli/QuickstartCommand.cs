@@ -12,7 +12,7 @@ namespace OnnxMec.Host.Cli;
 /// </summary>
 internal static class QuickstartCommand
 {
-    public const int DefaultEpochs = 8;
+    public const int DefaultEpochs = 7;
 
     public static Command Create()
     {
