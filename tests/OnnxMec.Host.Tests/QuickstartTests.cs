@@ -7,7 +7,7 @@ public class QuickstartTests
     [Test]
     public void A_three_epoch_quickstart_raises_the_knn_accuracy_over_the_random_init()
     {
-        // The README's quickstart runs 8 epochs (+7.75 to +11.35 points with the seed, about 5 minutes on 2 cores); 3 epochs
+        // The README's quickstart runs 7 epochs at batch 64 (+7.00 to +11.55 points with the seed, under 5 minutes on 2 cores); 3 epochs
         // already gain, deterministically for a fixed thread count.
         string run = HostFixture.NewRunDir("quickstart");
         var (exit, output) = CliRunner.Run("quickstart", "--epochs", "3", "--threads", "2", "--run-dir", run, "--json");

@@ -20,7 +20,7 @@ internal sealed record AblationRun(int Seed, double KnnInit, double KnnTrained, 
 internal sealed class AblationSweepInterrupted(string runDir) : Exception($"{runDir}: interrupted; run the same command again to resume the sweep from this run's last checkpoint");
 
 /// <summary>
-/// The paper's ablations on the quickstart protocol (the embedded Fashion-MNIST split, the
+/// The paper's ablations on the quickstart's data and network (the embedded Fashion-MNIST split, the
 /// resnet18-mini network, its schedule): the Taylor order (1, 2, 4; each its own artifact set),
 /// the batch size (32 to 512, the learning rate scaled with it as the reference's lr·batch/256 does,
 /// λ = 1/(m·ε_d²) following m), and ε_d². One run varies one thing from the centre point: order 4,
