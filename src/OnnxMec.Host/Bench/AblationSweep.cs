@@ -62,10 +62,11 @@ internal static class AblationSweep
         }
         foreach (int batch in Batches)
         {
-            if (batch == CentreBatch) { Add(centre with { Axis = "batch", Value = batch, Setting = string.Create(CultureInfo.InvariantCulture, $"batch {batch}, lr {CentreLr:0.###}") }); continue; }
             double lr = CentreLr * batch / CentreBatch;
-            var r = await Train($"batch{batch}", [("BatchSize", batch.ToString(CultureInfo.InvariantCulture)), ("Lr", lr.ToString(CultureInfo.InvariantCulture))]);
-            Add(r with { Axis = "batch", Value = batch, Setting = string.Create(CultureInfo.InvariantCulture, $"batch {batch}, lr {lr:0.###}") });
+            string setting = string.Create(CultureInfo.InvariantCulture, $"batch {batch}, lr {lr:0.###}");
+            var r = batch == CentreBatch ? centre
+                : await Train($"batch{batch}", [("BatchSize", batch.ToString(CultureInfo.InvariantCulture)), ("Lr", lr.ToString(CultureInfo.InvariantCulture))]);
+            Add(r with { Axis = "batch", Value = batch, Setting = setting });
         }
         foreach (double eps in Eps)
         {

@@ -12,11 +12,9 @@ namespace OnnxMec.Host.Cli;
 /// </summary>
 internal static class QuickstartCommand
 {
-    public const int DefaultEpochs = 7;
-
     public static Command Create()
     {
-        var epochs = new Option<int?>("--epochs") { Description = $"Epochs over the 8,000 training images (default {DefaultEpochs}; the first is the learning-rate warm-up, so fewer than 3 rarely gain)" };
+        var epochs = new Option<int?>("--epochs") { Description = $"Epochs over the 8,000 training images (default {new ConfigurationBuilder().AddJsonStream(QuickstartConfig()).Build()["Epochs"]}; the first is the learning-rate warm-up, so fewer than 3 rarely gain)" };
         var threads = new Option<int?>("--threads") { Description = "ONNX Runtime intra-op threads (0: one per core)" };
         var runDir = new Option<string?>("--run-dir") { Description = "Run folder (default: runs/quickstart-<time>)" };
         var set = new Option<string[]>("--set") { Description = "Override any setting: KEY=VALUE", AllowMultipleArgumentsPerToken = true };
