@@ -137,6 +137,28 @@ public class AugmentationTests
         Assert.That(output.AsSpan(0, 1024).ToArray(), Is.EqualTo(output.AsSpan(2048, 1024).ToArray()), "grey replicated to RGB");
     }
 
+    [TestCase(0.0, false)]
+    [TestCase(0.4, true)]
+    public void Jitter_zero_leaves_intensities_as_cropped(double jitter, bool expectChanged)
+    {
+        // Whole-image crops at the same size: the only changes left are the flip and the jitter.
+        var (view, _) = Recipes.Small(28, 1, [0f], [1f], minScale: 1, jitter: jitter);
+        var ramp = Ramp(1, 28);
+        var plain = ramp.Data.Take(784).ToArray();
+        var mirrored = Enumerable.Range(0, 784).Select(i => plain[i / 28 * 28 + 27 - i % 28]).ToArray();
+        int changed = 0;
+        var output = new float[784];
+        for (int i = 0; i < 50; i++)
+        {
+            var rng = new SampleRandom(3, 0, i, 1);
+            view.Produce(ramp, new FloatImage(1, 1, 1), new FloatImage(1, 1, 1), ref rng, output);
+            bool same = output.Zip(plain).All(p => Math.Abs(p.First - p.Second) < 1e-3)
+                     || output.Zip(mirrored).All(p => Math.Abs(p.First - p.Second) < 1e-3);
+            if (!same) changed++;
+        }
+        Assert.That(changed, expectChanged ? Is.GreaterThan(25) : Is.Zero, "views whose intensities differ from the (mirrored) image");
+    }
+
     [TestCase(1f / 3, 0f, 1f, 0f)]
     [TestCase(1f / 6, 1f, 1f, 0f)]
     [TestCase(-1f / 3, 0f, 0f, 1f)]

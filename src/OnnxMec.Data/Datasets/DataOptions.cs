@@ -23,6 +23,12 @@ public sealed class DataOptions
     /// <summary>Smallest crop area fraction of RandomResizedCrop.</summary>
     public double MinScale { get; set; } = 0.2;
 
+    /// <summary>
+    /// Colour jitter strength of the training views: brightness and contrast factors drawn from 1 ± this
+    /// (the imagenet recipe also scales saturation and hue with it); 0 turns jitter off.
+    /// </summary>
+    public double Jitter { get; set; } = Recipes.DefaultJitter;
+
     /// <summary>Loader worker threads; 0 = one per core.</summary>
     public int Workers { get; set; }
 

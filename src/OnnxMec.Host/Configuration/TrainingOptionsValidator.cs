@@ -51,6 +51,8 @@ public static class TrainingOptionsValidator
         if (d.Source == "idx" && d.Test is not null && d.TestLabels is null) e.Add("Data:TestLabels: the kNN queries need labels");
         if (!RecipeNames.ContainsKey(d.Recipe)) e.Add($"Data:Recipe: '{d.Recipe}' is not small or imagenet");
         if (!(d.MinScale is > 0 and <= 1)) e.Add($"Data:MinScale: {d.MinScale} must be in (0, 1]");
+        // A factor 1 ± s must stay positive: at s ≥ 1 an image could be scaled to black or inverted.
+        if (!(d.Jitter is >= 0 and < 1)) e.Add($"Data:Jitter: {d.Jitter} must be in [0, 1)");
         if (d.Workers is < 0 or > 256) e.Add($"Data:Workers: {d.Workers} must be from 0 (one per core) to 256");
         if (d.MaxPixels < 1) e.Add($"Data:MaxPixels: {d.MaxPixels} must be positive");
         if (d.MaxTrain < 0) e.Add($"Data:MaxTrain: {d.MaxTrain} must be 0 (all images) or a positive count");

@@ -34,6 +34,7 @@ internal static class ResumeCompatibility
         new("Data:TestLabels", o => o.Data.TestLabels, true),
         new("Data:Recipe", o => o.Data.Recipe, true),
         new("Data:MinScale", o => o.Data.MinScale, true),
+        new("Data:Jitter", o => o.Data.Jitter, true),
         new("Data:EmbeddedQueries", o => o.Data.EmbeddedQueries, true),
         new("Data:SkipBadImages", o => o.Data.SkipBadImages, true),
         new("Data:MaxPixels", o => o.Data.MaxPixels, true),

@@ -23,8 +23,8 @@ internal sealed record TrainingData(IImageDataset Train, IImageDataset? Queries,
             : splits.Train;
         var (mean, std) = Normalisation(source, d, model);
         var (view1, view2) = recipe == DataRecipe.ImageNet
-            ? Recipes.ImageNet(model.ImageSize, d.MinScale)
-            : Recipes.Small(model.ImageSize, model.Channels, mean, std, d.MinScale);
+            ? Recipes.ImageNet(model.ImageSize, d.MinScale, d.Jitter)
+            : Recipes.Small(model.ImageSize, model.Channels, mean, std, d.MinScale, d.Jitter);
         var evaluation = Recipes.Evaluation(model.ImageSize, model.Channels, mean, std, recipe == DataRecipe.ImageNet ? model.ImageSize * 8 / 7 : null);
         return new TrainingData(train, splits.Queries, view1, view2, evaluation, mean, std, d.SkipBadImages);
     }

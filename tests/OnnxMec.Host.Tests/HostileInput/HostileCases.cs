@@ -40,6 +40,7 @@ public static class HostileCases
         C(2, "EmaMomentum=NaN", 2, Train + " --set EmaMomentum=NaN", "EmaMomentum: NaN"),
         C(2, "WarmupEpochs=NaN", 2, Train + " --set WarmupEpochs=NaN", "WarmupEpochs: NaN"),
         C(2, "Data:MinScale=NaN", 2, Train + " --set Data:MinScale=NaN", "Data:MinScale: NaN"),
+        C(2, "Data:Jitter=1 (a factor of 0 would black an image out)", 2, Train + " --set Data:Jitter=1", "Data:Jitter: 1", "[0, 1)"),
         C(2, "Data:MaxTrain=-1", 2, Train + " --set Data:MaxTrain=-1", "Data:MaxTrain: -1"),
         C(2, "Knn:Temperature=Infinity", 2, Train + " --set Knn:Temperature=Infinity", "Knn:Temperature: Infinity"),
         C(2, "Data:Mean=NaN", 2, Train + " --set Data:Mean:0=NaN --set Data:Std:0=1", "Data:Mean"),
