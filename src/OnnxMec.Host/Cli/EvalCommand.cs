@@ -39,7 +39,7 @@ internal static class EvalCommand
             var factory = new SessionFactory(new RuntimeOptions { Threads = parse.GetValue(Threads), Device = CliOutput.Device(parse.GetValue(Device)!) });
             var setup = EvaluationSetup.Create(parse.GetValue(Checkpoint), parse.GetValue(Encoder), parse.GetValue(Artifacts), configured, factory);
             output.WriteLine($"Data: {setup.Data.Train.Name} as the bank, {setup.Data.Queries?.Name ?? "no queries"} as queries (from {setup.DataOrigin})");
-            foreach (var line in DataReport.Lines(setup.Data, setup.Input, setup.Recipe, minScale: 1, jitter: 0, training: false)) output.WriteLine(line);
+            foreach (var line in DataReport.Lines(setup.Data, setup.Input, setup.Recipe, views: null)) output.WriteLine(line);
             return setup;
         }
     }

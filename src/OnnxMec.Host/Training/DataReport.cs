@@ -19,15 +19,17 @@ internal static class DataReport
     /// <summary>Class names listed before "…".</summary>
     private const int NamesShown = 8;
 
-    public static IEnumerable<string> Lines(TrainingData data, ArtifactConfig model, DataRecipe recipe, double minScale, double jitter, bool training)
+    /// <param name="views">The training run's data settings (its crops and jitter), or null for an evaluation.</param>
+    public static IEnumerable<string> Lines(TrainingData data, ArtifactConfig model, DataRecipe recipe, DataOptions? views)
     {
+        bool training = views is not null;
         var train = Survey(data.Train);
         yield return $"  {(training ? "training images (and kNN bank)" : "kNN bank / probe training images")}: {Describe(data.Train, train)}";
         if (data.Queries is { } queries)
             yield return $"  {(training ? "kNN queries" : "queries")}: {Describe(queries, Survey(queries))}";
         else if (training)
             yield return "  kNN queries: none (no labelled test data), so no kNN is measured and no best.safetensors is kept; checkpoints/latest.safetensors is the newest";
-        yield return $"  to the model's {model.Channels}×{model.ImageSize}×{model.ImageSize} input: {Conversion(train, data, model, recipe, minScale, jitter, training)}";
+        yield return $"  to the model's {model.Channels}×{model.ImageSize}×{model.ImageSize} input: {Conversion(train, data, model, recipe, views)}";
     }
 
     /// <summary>Sizes (width × height) and channels of a few decoded images; unreadable ones are counted.</summary>
@@ -76,14 +78,14 @@ internal static class DataReport
         return notes.Count == 0 ? range : $"{range} ({string.Join(", ", notes)})";
     }
 
-    private static string Conversion(Sizes train, TrainingData data, ArtifactConfig model, DataRecipe recipe, double minScale, double jitter, bool training)
+    private static string Conversion(Sizes train, TrainingData data, ArtifactConfig model, DataRecipe recipe, DataOptions? views)
     {
         int size = model.ImageSize, shorter = recipe == DataRecipe.ImageNet ? size * 8 / 7 : size;
         bool same = train.Seen.Count > 0 && train.Seen.All(x => x.Width == size && x.Height == size);
         var steps = new List<string>
         {
             (same ? $"already {size}×{size}" : $"resized to {size}×{size}") +
-                (training ? string.Create(CultureInfo.InvariantCulture, $" (training views: random crops of {minScale * 100:0.#}–100 % of the area, {(jitter > 0 ? $"brightness and contrast jitter ±{jitter:0.###}" : "no colour jitter")}; kNN: shorter side to {shorter}, centre crop)")
+                (views is not null ? string.Create(CultureInfo.InvariantCulture, $" (training views: random crops of {views.MinScale * 100:0.#}–100 % of the area, {(views.Jitter > 0 ? $"brightness and contrast jitter ±{views.Jitter:0.###}" : "no colour jitter")}; kNN: shorter side to {shorter}, centre crop)")
                           : $" (shorter side to {shorter}, centre crop)"),
         };
         if (train.Channels == 3 && model.Channels == 1) steps.Add("RGB converted to grey (luma 0.299 R + 0.587 G + 0.114 B)");

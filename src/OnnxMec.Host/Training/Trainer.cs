@@ -80,7 +80,7 @@ internal sealed class Trainer(TrainingSettings settings, IProgressReporter progr
         progress.Message($"Training '{run.Set.Manifest.Name}' ({config.Arch}, {config.Stem} stem, width {config.Width.ToString(CultureInfo.InvariantCulture)}) " +
             $"on the {run.Factory.Device.ToString().ToUpperInvariant()}; run folder {run.Folder.Path}");
         progress.Message("Data:");
-        foreach (var line in DataReport.Lines(run.Data, config, settings.Recipe, o.Data.MinScale, o.Data.Jitter, training: true)) progress.Message(line);
+        foreach (var line in DataReport.Lines(run.Data, config, settings.Recipe, o.Data)) progress.Message(line);
         foreach (var line in SettingsSummary.Lines(run.ResolvedConfig, run.LossSettings)) progress.Message(line);
         long images = run.TotalSteps * o.BatchSize;
         string left = resume ? $"; resuming after step {run.StartStep:N0}, {run.TotalSteps - run.StartStep:N0} steps to go" : "";
