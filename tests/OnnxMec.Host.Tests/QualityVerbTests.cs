@@ -59,7 +59,11 @@ public class QualityVerbTests
             Assert.That(r.GetProperty("sweep").EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "1", "3", "5", "10", "20", "50", "100", "200" }));
             Assert.That(r.GetProperty("best_knn_top1").GetDouble(), Is.GreaterThanOrEqualTo(r.GetProperty("knn_top1_at200").GetDouble()));
             Assert.That(r.GetProperty("linear_top1").GetDouble(), Is.InRange(10, 100));
+            // The printed sweep table carries the measured values, one line per features and bank.
+            string sweep = string.Join(" | ", r.GetProperty("sweep").EnumerateObject().Select(p => p.Value.GetDouble().ToString("F2", System.Globalization.CultureInfo.InvariantCulture)));
+            Assert.That(output, Does.Contain($"| {r.GetProperty("features").GetString()} | {r.GetProperty("bank").GetString()} ({r.GetProperty("bank_size").GetInt32().ToString("N0", System.Globalization.CultureInfo.InvariantCulture)}) | {sweep} |"));
         }
-        Assert.That(File.Exists(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(_checkpoint)!)!, "quality.md")), Is.True);
+        string markdown = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(_checkpoint)!)!, "quality.md");
+        Assert.That(File.ReadAllText(markdown), Does.Contain("kNN top-1 (%) at each k:").And.Contain("| k = 1 | k = 3 |"));
     }
 }

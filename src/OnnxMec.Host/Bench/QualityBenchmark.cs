@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using OnnxMec.Data;
 using OnnxMec.Host.Evaluation;
 using OnnxMec.Host.Training;
@@ -45,6 +46,24 @@ internal static class QualityBenchmark
             return rows;
         }
     }
+
+    /// <summary>The table of one line per row: kNN at k = 200 and at the best k, and the linear probe.</summary>
+    public static IReadOnlyList<string> SummaryTable(IReadOnlyList<QualityRow> rows) =>
+    [
+        "| features | labelled bank | kNN top-1, k = 200 | kNN top-1, best k | linear probe top-1 |",
+        "|---|---|---|---|---|",
+        .. rows.Select(r => string.Create(CultureInfo.InvariantCulture,
+            $"| {r.Features} | {r.Bank} ({r.BankSize:N0}) | {r.KnnTop1At200:F2} % | {r.BestKnnTop1:F2} % (k = {r.BestK}) | {r.LinearTop1:F2} % |")),
+    ];
+
+    /// <summary>kNN top-1 at every k of the sweep, one line per row: where along k each side leads.</summary>
+    public static IReadOnlyList<string> SweepTable(IReadOnlyList<QualityRow> rows) =>
+    [
+        $"| features | labelled bank | {string.Join(" | ", Ks.Select(k => $"k = {k}"))} |",
+        $"|---|---|{string.Concat(Ks.Select(_ => "---|"))}",
+        .. rows.Select(r => string.Create(CultureInfo.InvariantCulture,
+            $"| {r.Features} | {r.Bank} ({r.BankSize:N0}) | {string.Join(" | ", Ks.Select(k => r.Sweep[k].ToString("F2", CultureInfo.InvariantCulture)))} |")),
+    ];
 
     private static QualityRow Row(string name, float[] bank, float[] queries, int dim, int size, TrainingData data, SessionFactory factory, int probeEpochs)
     {

@@ -48,16 +48,14 @@ internal static class BenchCommand
             var factory = new Runtime.SessionFactory(new Runtime.RuntimeOptions { Threads = parse.GetValue(threads) });
             output.WriteLine($"Evaluating {ckpt} and raw pixels: banks from {data.Train.Name}, queries {data.Queries?.Name}");
             var rows = QualityBenchmark.Evaluate(encoder, data, factory, parse.GetValue(probeEpochs), line => output.WriteLine("  " + line));
-            var table = new List<string>
-            {
-                $"| features | labelled bank | kNN top-1, k = 200 | kNN top-1, best k | linear probe top-1 |",
-                "|---|---|---|---|---|",
-            };
-            table.AddRange(rows.Select(r => string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Features} | {r.Bank} ({r.BankSize:N0}) | {r.KnnTop1At200:F2} % | {r.BestKnnTop1:F2} % (k = {r.BestK}) | {r.LinearTop1:F2} % |")));
+            var table = QualityBenchmark.SummaryTable(rows);
             foreach (var line in table) output.WriteLine(line);
+            var sweep = QualityBenchmark.SweepTable(rows);
+            output.WriteLine("kNN top-1 (%) at each k:");
+            foreach (var line in sweep) output.WriteLine(line);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Pre-training {trainingSeconds / 60:F1} min, all {clock.Elapsed.TotalMinutes:F1} min"));
-            Contract.AtomicFile.WriteAllText(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(ckpt))!)!, "quality.md"), string.Join("\n", table) + "\n");
+            Contract.AtomicFile.WriteAllText(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(ckpt))!)!, "quality.md"),
+                string.Join("\n", [.. table, "", "kNN top-1 (%) at each k:", "", .. sweep]) + "\n");
             if (parse.GetValue(json)) CliOutput.Json(output, new QualityBenchJson(ckpt, trainingSeconds, clock.Elapsed.TotalSeconds, rows));
             return 0;
         });
