@@ -53,17 +53,22 @@ internal static class QualityBenchmark
         "| features | labelled bank | kNN top-1, k = 200 | kNN top-1, best k | linear probe top-1 |",
         "|---|---|---|---|---|",
         .. rows.Select(r => string.Create(CultureInfo.InvariantCulture,
-            $"| {r.Features} | {r.Bank} ({r.BankSize:N0}) | {r.KnnTop1At200:F2} % | {r.BestKnnTop1:F2} % (k = {r.BestK}) | {r.LinearTop1:F2} % |")),
+            $"{Label(r)} {r.KnnTop1At200:F2} % | {r.BestKnnTop1:F2} % (k = {r.BestK}) | {r.LinearTop1:F2} % |")),
     ];
+
+    /// <summary>The line above the sweep table, on the console and in quality.md.</summary>
+    public const string SweepHeading = "kNN top-1 (%) at each k:";
 
     /// <summary>kNN top-1 at every k of the sweep, one line per row: where along k each side leads.</summary>
     public static IReadOnlyList<string> SweepTable(IReadOnlyList<QualityRow> rows) =>
     [
         $"| features | labelled bank | {string.Join(" | ", Ks.Select(k => $"k = {k}"))} |",
         $"|---|---|{string.Concat(Ks.Select(_ => "---|"))}",
-        .. rows.Select(r => string.Create(CultureInfo.InvariantCulture,
-            $"| {r.Features} | {r.Bank} ({r.BankSize:N0}) | {string.Join(" | ", Ks.Select(k => r.Sweep[k].ToString("F2", CultureInfo.InvariantCulture)))} |")),
+        .. rows.Select(r => $"{Label(r)} {string.Join(" | ", Ks.Select(k => r.Sweep[k].ToString("F2", CultureInfo.InvariantCulture)))} |"),
     ];
+
+    /// <summary>A table line's first two cells: which features, which bank.</summary>
+    private static string Label(QualityRow r) => string.Create(CultureInfo.InvariantCulture, $"| {r.Features} | {r.Bank} ({r.BankSize:N0}) |");
 
     private static QualityRow Row(string name, float[] bank, float[] queries, int dim, int size, TrainingData data, SessionFactory factory, int probeEpochs)
     {

@@ -51,11 +51,11 @@ internal static class BenchCommand
             var table = QualityBenchmark.SummaryTable(rows);
             foreach (var line in table) output.WriteLine(line);
             var sweep = QualityBenchmark.SweepTable(rows);
-            output.WriteLine("kNN top-1 (%) at each k:");
+            output.WriteLine(QualityBenchmark.SweepHeading);
             foreach (var line in sweep) output.WriteLine(line);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Pre-training {trainingSeconds / 60:F1} min, all {clock.Elapsed.TotalMinutes:F1} min"));
             Contract.AtomicFile.WriteAllText(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(ckpt))!)!, "quality.md"),
-                string.Join("\n", [.. table, "", "kNN top-1 (%) at each k:", "", .. sweep]) + "\n");
+                string.Join("\n", [.. table, "", QualityBenchmark.SweepHeading, "", .. sweep]) + "\n");
             if (parse.GetValue(json)) CliOutput.Json(output, new QualityBenchJson(ckpt, trainingSeconds, clock.Elapsed.TotalSeconds, rows));
             return 0;
         });
