@@ -47,8 +47,11 @@ internal static class QualityBenchmark
         }
     }
 
+    /// <summary>The report printed and written to quality.md: the summary table, then the sweep table under its heading.</summary>
+    public static IReadOnlyList<string> Report(IReadOnlyList<QualityRow> rows) => [.. SummaryTable(rows), "", SweepHeading, "", .. SweepTable(rows)];
+
     /// <summary>The table of one line per row: kNN at k = 200 and at the best k, and the linear probe.</summary>
-    public static IReadOnlyList<string> SummaryTable(IReadOnlyList<QualityRow> rows) =>
+    private static IReadOnlyList<string> SummaryTable(IReadOnlyList<QualityRow> rows) =>
     [
         "| features | labelled bank | kNN top-1, k = 200 | kNN top-1, best k | linear probe top-1 |",
         "|---|---|---|---|---|",
@@ -56,11 +59,11 @@ internal static class QualityBenchmark
             $"{Label(r)} {r.KnnTop1At200:F2} % | {r.BestKnnTop1:F2} % (k = {r.BestK}) | {r.LinearTop1:F2} % |")),
     ];
 
-    /// <summary>The line above the sweep table, on the console and in quality.md.</summary>
-    public const string SweepHeading = "kNN top-1 (%) at each k:";
+    /// <summary>The line above the sweep table.</summary>
+    private const string SweepHeading = "kNN top-1 (%) at each k:";
 
     /// <summary>kNN top-1 at every k of the sweep, one line per row: where along k each side leads.</summary>
-    public static IReadOnlyList<string> SweepTable(IReadOnlyList<QualityRow> rows) =>
+    private static IReadOnlyList<string> SweepTable(IReadOnlyList<QualityRow> rows) =>
     [
         $"| features | labelled bank | {string.Join(" | ", Ks.Select(k => $"k = {k}"))} |",
         $"|---|---|{string.Concat(Ks.Select(_ => "---|"))}",

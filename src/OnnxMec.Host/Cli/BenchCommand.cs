@@ -48,14 +48,11 @@ internal static class BenchCommand
             var factory = new Runtime.SessionFactory(new Runtime.RuntimeOptions { Threads = parse.GetValue(threads) });
             output.WriteLine($"Evaluating {ckpt} and raw pixels: banks from {data.Train.Name}, queries {data.Queries?.Name}");
             var rows = QualityBenchmark.Evaluate(encoder, data, factory, parse.GetValue(probeEpochs), line => output.WriteLine("  " + line));
-            var table = QualityBenchmark.SummaryTable(rows);
-            foreach (var line in table) output.WriteLine(line);
-            var sweep = QualityBenchmark.SweepTable(rows);
-            output.WriteLine(QualityBenchmark.SweepHeading);
-            foreach (var line in sweep) output.WriteLine(line);
+            var report = QualityBenchmark.Report(rows);
+            foreach (var line in report) output.WriteLine(line);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Pre-training {trainingSeconds / 60:F1} min, all {clock.Elapsed.TotalMinutes:F1} min"));
             Contract.AtomicFile.WriteAllText(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(ckpt))!)!, "quality.md"),
-                string.Join("\n", [.. table, "", QualityBenchmark.SweepHeading, "", .. sweep]) + "\n");
+                string.Join("\n", report) + "\n");
             if (parse.GetValue(json)) CliOutput.Json(output, new QualityBenchJson(ckpt, trainingSeconds, clock.Elapsed.TotalSeconds, rows));
             return 0;
         });
