@@ -30,7 +30,7 @@ public static class Layers
         var mean = w.Stat("running_mean", [c], TensorInit.Zeros);
         var variance = w.Stat("running_var", [c], TensorInit.Ones);
         if (w.Mode == BnMode.Eval) return BatchNormalization.Eval(w.G, x, gamma, beta, mean, variance);
-        var result = BatchNormalization.Train(w.G, x, gamma, beta, mean, variance);
+        var result = BatchNormalization.Train(w.G, x, gamma, beta, mean, variance, momentum: w.Mode == BnMode.BatchStatistics ? 1.0 : 0.1);
         w.UpdateStat("running_mean", result.RunningMean);
         w.UpdateStat("running_var", result.RunningVar);
         return result.Y;

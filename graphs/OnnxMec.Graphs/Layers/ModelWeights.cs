@@ -7,6 +7,9 @@ public enum BnMode
 {
     Train,
     Eval,
+
+    /// <summary>As <see cref="Train"/>, but each updated statistic is the batch's own (momentum 1): what BatchNorm recalibration averages.</summary>
+    BatchStatistics,
 }
 
 /// <summary>
