@@ -2,7 +2,7 @@ using System.Runtime.ExceptionServices;
 
 namespace OnnxMec.Data;
 
-/// <summary>Un-augmented evaluation views of a range of a dataset (kNN memory bank and queries), made in parallel.</summary>
+/// <summary>Un-augmented evaluation views of a range or a list of a dataset's images (kNN memory bank and queries, BatchNorm recalibration), made in parallel.</summary>
 public static class EvaluationImages
 {
     /// <summary>
@@ -11,8 +11,13 @@ public static class EvaluationImages
     /// error naming its file (the first in index order, whichever thread met it), or, with
     /// <paramref name="skipBad"/>, a row left out.
     /// </summary>
-    public static bool[] Fill(IImageDataset data, ViewRecipe recipe, int start, int count, float[] destination, bool skipBad = false)
+    public static bool[] Fill(IImageDataset data, ViewRecipe recipe, int start, int count, float[] destination, bool skipBad = false) =>
+        Fill(data, recipe, Enumerable.Range(start, count).ToArray(), destination, skipBad);
+
+    /// <summary>As the range's overload, for the images at <paramref name="indices"/>, in that order.</summary>
+    public static bool[] Fill(IImageDataset data, ViewRecipe recipe, IReadOnlyList<int> indices, float[] destination, bool skipBad = false)
     {
+        int count = indices.Count;
         int per = recipe.ElementCount;
         if (destination.Length < count * per) throw new ArgumentException($"destination holds {destination.Length} values, {count} images need {count * per}");
         var readable = new bool[count];
@@ -23,14 +28,14 @@ public static class EvaluationImages
             var (source, a, b) = scratch.Value;
             try
             {
-                data.Read(start + i, source);
+                data.Read(indices[i], source);
             }
             catch (InvalidDataException e)
             {
                 errors[i] = e;
                 return;
             }
-            var rng = new SampleRandom(0, 0, start + i, 0);
+            var rng = new SampleRandom(0, 0, indices[i], 0);
             recipe.Produce(source, a, b, ref rng, destination.AsSpan(i * per, per));
             readable[i] = true;
         });
