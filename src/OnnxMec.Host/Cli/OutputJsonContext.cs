@@ -24,6 +24,7 @@ namespace OnnxMec.Host.Cli;
 [JsonSerializable(typeof(AblationResultFile))]
 [JsonSerializable(typeof(FineTuneJson))]
 [JsonSerializable(typeof(KnnRecord))]
+[JsonSerializable(typeof(BatchNormRecord))]
 [JsonSerializable(typeof(VerifyRecord))]
 // A metrics.jsonl step is a dictionary of numbers, named by the graph's outputs and scalars.
 [JsonSerializable(typeof(Dictionary<string, object>))]

@@ -60,6 +60,13 @@ public sealed class TrainingOptions
     /// <summary>A safetensors file of online weights with torchvision names to start from.</summary>
     public string? InitWeights { get; set; }
 
+    /// <summary>
+    /// At the end of training, replace the encoder's BatchNorm running statistics (moving averages
+    /// over augmented views) by its batch statistics averaged over this many un-augmented training
+    /// images, before the final checkpoint is measured and exported (0: keep training's).
+    /// </summary>
+    public int RecalibrateBatchNorm { get; set; }
+
     /// <summary>Write encoder.onnx and training.png at the end.</summary>
     public bool Export { get; set; } = true;
 }

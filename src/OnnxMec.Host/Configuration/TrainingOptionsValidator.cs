@@ -41,6 +41,7 @@ public static class TrainingOptionsValidator
         if (o.CheckpointEveryEpochs < 0) e.Add($"CheckpointEveryEpochs: {o.CheckpointEveryEpochs} must not be negative");
         if (o.CheckpointEverySteps < 0) e.Add($"CheckpointEverySteps: {o.CheckpointEverySteps} must not be negative");
         if (o.KeepCheckpoints is < 1 or > 10_000) e.Add($"KeepCheckpoints: {o.KeepCheckpoints} must be from 1 to 10000");
+        if (o.RecalibrateBatchNorm < 0) e.Add($"RecalibrateBatchNorm: {o.RecalibrateBatchNorm} must be 0 (off) or a count of images");
         if (o.InitWeights is { Length: 0 }) e.Add("InitWeights: an empty path");
         if (o.RunDir is { Length: 0 }) e.Add("RunDir: an empty path");
 

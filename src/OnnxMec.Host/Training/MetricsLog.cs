@@ -62,4 +62,7 @@ internal sealed class MetricsLog : IDisposable
 /// <summary>The state checksum of every process at a step, in rank order (they must be equal).</summary>
 internal sealed record VerifyRecord(string Type, long Step, string[] Checksums);
 
+/// <summary>The BatchNorm recalibration at the end of a run: how many un-augmented images, in how many batches.</summary>
+internal sealed record BatchNormRecord(string Type, long Step, int Images, int Batches, double Seconds);
+
 internal sealed record KnnRecord(string Type, long Step, int Epoch, double KnnTop1, double KnnTop5, int Bank, int Queries, double Seconds);

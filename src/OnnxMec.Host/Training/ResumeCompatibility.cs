@@ -46,6 +46,7 @@ internal static class ResumeCompatibility
         new("CheckpointEverySteps", o => o.CheckpointEverySteps, false),
         new("KeepCheckpoints", o => o.KeepCheckpoints, false),
         new("Export", o => o.Export, false),
+        new("RecalibrateBatchNorm", o => o.RecalibrateBatchNorm, false),
         new("StopOnSpectralNorm", o => o.StopOnSpectralNorm, false),
     ];
 

@@ -193,6 +193,8 @@ internal sealed class Trainer(TrainingSettings settings, IProgressReporter progr
                 progress.Message("error: " + message);
             }
         }
+        // Before anything is measured or exported, so the final kNN, the checkpoint and encoder.onnx hold the same statistics.
+        if (Options.RecalibrateBatchNorm > 0) Attempt("recalibrating BatchNorm", () => RecalibrateBatchNorm(run, s));
         if (run.Data.Queries is not null)
             Attempt("the final kNN evaluation", () =>
             {
@@ -209,6 +211,35 @@ internal sealed class Trainer(TrainingSettings settings, IProgressReporter progr
             Attempt("drawing the chart", () => DrawChart(run));
         }
         return encoder;
+    }
+
+    /// <summary>
+    /// Replaces the online BatchNorm statistics by their average over un-augmented training images
+    /// (in the batches each process trained with) and rewrites the final checkpoint; where it cannot
+    /// be rewritten, the session goes back to the state the checkpoint holds, so nothing is measured
+    /// or exported on weights no file has.
+    /// </summary>
+    private void RecalibrateBatchNorm(RunContext run, LoopState s)
+    {
+        var clock = Stopwatch.StartNew();
+        var data = run.Data;
+        var trained = run.Session.GetState();
+        var result = BatchNormRecalibration.Run(run.Set, run.Session.OnlineWeights(), data.Train, data.Evaluation,
+            Options.RecalibrateBatchNorm, run.LocalBatch, Options.Seed, data.SkipBadImages, run.Factory);
+        var recalibrated = result.Online.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        run.Session.SetState(trained.Select(t => recalibrated.GetValueOrDefault(t.Name, t)).ToList(), "the recalibrated BatchNorm statistics");
+        try
+        {
+            run.Save(s.Step, s.Epoch, 0, s.LastLoss, null);
+        }
+        catch
+        {
+            run.Session.SetState(trained, "the trained state");
+            throw;
+        }
+        run.Metrics.Write(new BatchNormRecord("batchnorm", s.Step, result.Images, result.Batches, clock.Elapsed.TotalSeconds));
+        progress.Message(string.Create(CultureInfo.InvariantCulture,
+            $"BatchNorm recalibrated over {result.Images:N0} un-augmented training images ({result.Batches} batches, {clock.Elapsed.TotalSeconds:F1} s); checkpoint rewritten"));
     }
 
     /// <summary>
