@@ -59,4 +59,27 @@ public class BatchNormRecalibrationTests
         double measured = JsonDocument.Parse(CliRunner.LastLine(evalOutput)).RootElement.GetProperty("knn_top1").GetDouble();
         Assert.That(measured, Is.EqualTo(knn.GetProperty("knn_top1").GetDouble()).Within(1e-9));
     }
+
+    [Test]
+    public void Resuming_a_finished_run_with_recalibration_recalibrates_it_and_measures_it_again()
+    {
+        string run = HostFixture.NewRunDir("recalibrated-later");
+        var (exit, output) = CliRunner.Run(["train", "--run-dir", run, .. HostFixture.ShortRun(1, "Knn:AtStart=false", "Export=false")]);
+        Assert.That(exit, Is.Zero, output);
+        string latest = Path.Combine(run, "checkpoints", CheckpointStore.LatestFile);
+        var trained = CheckpointStore.Load(latest).State.ToDictionary(t => t.Name);
+        int knnBefore = MetricsLog.Read(Path.Combine(run, "metrics.jsonl"), "knn").Count();
+
+        (exit, output) = CliRunner.Run("train", "--resume", "--run-dir", run, "--set", "RecalibrateBatchNorm=256", "--set", "Threads=1");
+        Assert.That(exit, Is.Zero, output);
+        Assert.That(output, Does.Contain("0 steps to go").And.Contain("BatchNorm recalibrated over 256 un-augmented training images (8 batches"));
+        var after = CheckpointStore.Load(latest);
+        Assert.That(after.Info.Step, Is.EqualTo(31), "no step was trained");
+        var roles = ArtifactSetFolder.Open(HostFixture.TinySet).Manifest.Tensors.ToDictionary(t => t.Name, t => t.Role);
+        var statistics = after.State.Where(t => roles[t.Name] == Roles.BnStat && !t.Name.StartsWith("predictor.", StringComparison.Ordinal)).ToList();
+        Assert.That(statistics, Is.Not.Empty);
+        Assert.That(statistics.Where(t => t.Data.AsSpan().SequenceEqual(trained[t.Name].Data)).Select(t => t.Name), Is.Empty, "the checkpoint holds the new statistics");
+        var knn = MetricsLog.Read(Path.Combine(run, "metrics.jsonl"), "knn").ToList();
+        Assert.That((knn.Count, knn[^1].GetProperty("step").GetInt64()), Is.EqualTo((knnBefore + 1, 31L)), "the final kNN was measured again, on the recalibrated weights");
+    }
 }
