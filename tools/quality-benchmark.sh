@@ -8,8 +8,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 tools/install-fashion-mnist.sh
-if [ ! -f artifacts/resnet18-mini-w025-p2048/manifest.json ]; then
+set_name=resnet18-mini-w025-p2048   # the config's "Artifacts" folder under artifacts/
+if [ ! -f "artifacts/$set_name/manifest.json" ]; then
   ./onnxmec artifacts build --model resnet18-mini --width 0.25 --proj-dims 2048,2048 --pred-dim 512 \
-    --name resnet18-mini-w025-p2048
+    --name "$set_name"
 fi
 exec ./onnxmec bench quality "$@"
